@@ -1,0 +1,98 @@
+/**
+ * The kernel interface. A backend computes on raw Float32Arrays; the tensor layer owns shapes,
+ * autograd and everything else. Two implementations: `js` (portable TypeScript, always there)
+ * and `native` (C++ N-API addon with AVX2/FMA GEMM, a thread pool and fused kernels).
+ *
+ * All arrays are dense, row-major, float32. Kernels never allocate their outputs: the caller
+ * passes `out`, sized exactly.
+ */
+
+/** Batched GEMM: for b in [0, batch): C[b] = op(A[b]) @ op(B[b]) (+ bias) (+ C[b] if accumulate). */
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A[b] is stored [K, M] instead of [M, K]. */
+  transA: boolean;
+  /** B[b] is stored [N, K] instead of [K, N] (the nn.Linear weight layout). */
+  transB: boolean;
+  /** Elements between consecutive A (B) matrices; 0 broadcasts one matrix over the batch. */
+  strideA: number;
+  strideB: number;
+  /** Optional [N] vector added to every row of C (fused Linear bias). */
+  bias?: Float32Array;
+  /** Add into C instead of overwriting it (gradient accumulation). */
+  accumulate?: boolean;
+  /**
+   * B is a parameter that rarely changes: a backend may keep its packed panels keyed by `key`
+   * and reuse them while `version` is unchanged (DESIGN.md: packing the weight on every call
+   * costs as much as the multiply when M is small).
+   */
+  cacheB?: { key: object; version: number };
+}
+
+/** Scaled dot-product attention over [B, H, L, D] blocks. */
+export interface AttentionParams {
+  batch: number;
+  heads: number;
+  /** Key/value heads (grouped-query attention when < heads; heads % kvHeads == 0). */
+  kvHeads: number;
+  lq: number;
+  lk: number;
+  headDim: number;
+  scale: number;
+  /**
+   * Causal: query i sees keys j <= i + (lk - lq) (queries are the last lq positions, as
+   * during cached decoding).
+   */
+  causal: boolean;
+  /**
+   * Optional additive mask, [maskBatch, maskHeads, lq, lk] with maskBatch in {1, batch} and
+   * maskHeads in {1, heads}; -Infinity hides a key.
+   */
+  mask?: Float32Array;
+  maskBatch?: number;
+  maskHeads?: number;
+}
+
+export interface Backend {
+  readonly name: "js" | "native";
+  /** Threads used by parallel kernels (1 for js). */
+  threads(): number;
+  setThreads(n: number): void;
+
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void;
+
+  /** Row-wise max-subtracted softmax over `cols`. */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /**
+   * Layer norm over the last `cols`; weight/bias may be null. Writes the per-row mean and
+   * reciprocal std (for the backward pass) when given.
+   */
+  layerNorm(
+    x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array,
+    rows: number, cols: number, eps: number, mean?: Float32Array, rstd?: Float32Array,
+  ): void;
+  /** RMS norm over the last `cols` (Llama): x * rsqrt(mean(x^2) + eps) * weight. */
+  rmsNorm(
+    x: Float32Array, weight: Float32Array | null, out: Float32Array,
+    rows: number, cols: number, eps: number, rstd?: Float32Array,
+  ): void;
+  /** GELU, exact erf form. */
+  gelu(x: Float32Array, out: Float32Array): void;
+  /** GELU, tanh approximation. */
+  geluTanh(x: Float32Array, out: Float32Array): void;
+  /** x * sigmoid(1.702 x), as in OpenAI CLIP. */
+  quickGelu(x: Float32Array, out: Float32Array): void;
+  /** x * sigmoid(x). */
+  silu(x: Float32Array, out: Float32Array): void;
+
+  /**
+   * out = softmax(q k^T * scale + mask) v, q [B, H, Lq, D], k/v [B, Hkv, Lk, D],
+   * out [B, H, Lq, D].
+   */
+  attention(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams,
+  ): void;
+}

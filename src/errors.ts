@@ -1,0 +1,74 @@
+/**
+ * Named errors shared by the whole toolkit. Every error has a stable `code` so that the CLI,
+ * the server and tests can tell them apart without parsing messages, and a message that names
+ * the offending file, key or value.
+ */
+export class VlmError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that cannot be combined (broadcast, matmul, concat...). */
+export class ShapeError extends VlmError {
+  constructor(message: string) {
+    super("E_SHAPE", message);
+  }
+}
+
+/** A tensor of the wrong dtype handed to an op. */
+export class DTypeError extends VlmError {
+  constructor(message: string) {
+    super("E_DTYPE", message);
+  }
+}
+
+/** An argument outside what the function accepts (bad axis, negative size, ...). */
+export class ArgumentError extends VlmError {
+  constructor(message: string) {
+    super("E_ARGUMENT", message);
+  }
+}
+
+/** Autograd misuse: backward on a non-scalar without a gradient, on a tensor without grad, ... */
+export class AutogradError extends VlmError {
+  constructor(message: string) {
+    super("E_AUTOGRAD", message);
+  }
+}
+
+/** A malformed, truncated or inconsistent file (safetensors, pickle, config, ...). */
+export class FileFormatError extends VlmError {
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super("E_FILE_FORMAT", `${file}: ${message}`, options);
+    this.file = file;
+  }
+}
+
+/** A state dict that does not fit a model: missing, unexpected or mis-shaped keys. */
+export class StateDictError extends VlmError {
+  readonly missing: string[];
+  readonly unexpected: string[];
+  readonly mismatched: string[];
+  constructor(missing: string[], unexpected: string[], mismatched: string[]) {
+    const parts: string[] = [];
+    if (missing.length) parts.push(`missing keys: ${missing.join(", ")}`);
+    if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(", ")}`);
+    if (mismatched.length) parts.push(`shape mismatch: ${mismatched.join("; ")}`);
+    super("E_STATE_DICT", `state dict does not fit the model: ${parts.join(" | ")}`);
+    this.missing = missing;
+    this.unexpected = unexpected;
+    this.mismatched = mismatched;
+  }
+}
+
+/** A file or folder that the user named and that is not there. */
+export class NotFoundError extends VlmError {
+  constructor(message: string) {
+    super("E_NOT_FOUND", message);
+  }
+}
