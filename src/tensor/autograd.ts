@@ -1,0 +1,111 @@
+import { AutogradError } from "../errors.js";
+import type { Tensor } from "./tensor.js";
+
+/**
+ * One recorded operation. `backward` maps the gradient of the output to the gradients of
+ * `inputs` (null where an input needs none). Rules are written next to their ops.
+ */
+export interface GradNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: (gradOutput: Tensor) => ReadonlyArray<Tensor | null>;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording a tape: for inference and optimizer updates. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Runs `fn` with recording on (e.g. a training step inside a noGrad region). */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** True when an op on `inputs` must be recorded. */
+export function needsGrad(...inputs: Tensor[]): boolean {
+  if (!gradEnabled) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}
+
+/** Reverse topological order of the graph reachable from `root`. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS: deep graphs (long sequences of ops) would overflow the call stack.
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const next = inputs[i];
+      if (next.requiresGrad && !seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order.reverse();
+}
+
+/**
+ * Back-propagates from `root`. Leaf tensors with `requiresGrad` accumulate into `.grad`
+ * (so several backward calls sum, as in PyTorch); intermediate gradients are dropped.
+ */
+export function runBackward(root: Tensor, gradient: Tensor | undefined, seed: (t: Tensor) => Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError("backward() on a tensor that does not require grad (no parameter upstream needs a gradient)");
+  }
+  if (!gradient && root.size !== 1) {
+    throw new AutogradError(`backward() needs a gradient for a non-scalar tensor of shape [${root.shape.join(", ")}]`);
+  }
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(root, gradient ?? seed(root));
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (const t of topoOrder(root)) {
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      if (!t.gradFn) {
+        t.grad = t.grad ? add(t.grad, g) : g;
+        continue;
+      }
+      if (t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g;
+      const inputGrads = t.gradFn.backward(g);
+      t.gradFn.inputs.forEach((input, i) => {
+        const ig = inputGrads[i];
+        if (!ig || !input.requiresGrad) return;
+        const prev = grads.get(input);
+        grads.set(input, prev ? add(prev, ig) : ig);
+      });
+    }
+  } finally {
+    gradEnabled = previous;
+  }
+}
