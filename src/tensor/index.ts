@@ -1,0 +1,18 @@
+export { Tensor, type DType, type TensorData, type NestedArray } from "./tensor.js";
+export { noGrad, enableGrad, isGradEnabled, type GradNode } from "./autograd.js";
+export { tensor, zeros, ones, full, zerosLike, onesLike, scalar, arange } from "./creation.js";
+export { Generator, defaultGenerator, manualSeed, randn, rand, truncNormal, randperm } from "./random.js";
+export { sizeOf, broadcastShapes, type Shape } from "./shape.js";
+export * from "./ops/elementwise.js";
+export { sum, mean, max, min, argmax, argmin, maxWithIndices, sumToShape, type Axes } from "./ops/reduce.js";
+export * from "./ops/layout.js";
+export { indexSelect, embedding, gather } from "./ops/indexing.js";
+export * from "./ops/matmul.js";
+export * from "./ops/activation.js";
+export * from "./ops/softmax.js";
+export * from "./ops/norm.js";
+export * from "./ops/conv.js";
+export * from "./ops/dropout.js";
+export * from "./ops/loss.js";
+export * from "./ops/attention.js";
+export { getBackend, setBackend, availableBackends } from "../backend/index.js";

@@ -1,0 +1,49 @@
+/** Activations with fused backend kernels: GELU (erf and tanh), QuickGELU, SiLU. */
+import { getBackend } from "../../backend/index.js";
+import { INV_SQRT2, SQRT_2_OVER_PI, erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/js/math.js";
+import { needsGrad } from "../autograd.js";
+import { Tensor } from "../tensor.js";
+import { mapUnary, mul } from "./elementwise.js";
+
+type Kernel = "gelu" | "geluTanh" | "quickGelu" | "silu";
+
+function activation(x: Tensor, kernel: Kernel, derivative: (v: number) => number): Tensor {
+  const out = new Float32Array(x.size);
+  getBackend()[kernel](x.f32(kernel), out);
+  const result = new Tensor(out, x.shape);
+  if (needsGrad(x)) {
+    result.setGradFn({ op: kernel, inputs: [x], backward: (g) => [mul(g, mapUnary(x, derivative, kernel))] });
+  }
+  return result;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** GELU, exact: x * Phi(x). */
+export function gelu(x: Tensor): Tensor {
+  return activation(x, "gelu", (v) => 0.5 * (1 + erfScalar(v * INV_SQRT2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI);
+}
+
+/** GELU, tanh approximation (GPT-2's "gelu_new", HF's "gelu_pytorch_tanh"). */
+export function geluTanh(x: Tensor): Tensor {
+  return activation(x, "geluTanh", (v) => {
+    const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+    return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+  });
+}
+
+/** x * sigmoid(1.702 x): the GELU approximation OpenAI's CLIP was trained with. */
+export function quickGelu(x: Tensor): Tensor {
+  return activation(x, "quickGelu", (v) => {
+    const s = sigmoidScalar(1.702 * v);
+    return s + 1.702 * v * s * (1 - s);
+  });
+}
+
+/** SiLU (swish): x * sigmoid(x), Llama's MLP gate. */
+export function silu(x: Tensor): Tensor {
+  return activation(x, "silu", (v) => {
+    const s = sigmoidScalar(v);
+    return s * (1 + v * (1 - s));
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Scaled dot-product attention, softmax(q k^T * scale + mask) v. Inference runs the fused
+ * backend kernel; when a gradient is needed the same function is composed from recorded ops
+ * (matmul, softmax, matmul), which is also the reference the fused kernel is tested against.
+ */
+import { ShapeError } from "../../errors.js";
+import { getBackend } from "../../backend/index.js";
+import { needsGrad } from "../autograd.js";
+import { Tensor } from "../tensor.js";
+import { formatShape } from "../shape.js";
+import { add, mul } from "./elementwise.js";
+import { expand } from "./layout.js";
+import { indexSelect } from "./indexing.js";
+import { matmul } from "./matmul.js";
+import { softmax } from "./softmax.js";
+
+export interface AttentionOptions {
+  /**
+   * Additive mask broadcastable to [B, H, Lq, Lk] (0 keeps, -Infinity hides), e.g. a padding
+   * mask [B, 1, 1, Lk].
+   */
+  mask?: Tensor | null;
+  /** Query i sees keys j <= i + (Lk - Lq): queries are the last Lq positions. */
+  causal?: boolean;
+  /** Defaults to 1 / sqrt(headDim). */
+  scale?: number;
+}
+
+interface Dims { b: number; h: number; hkv: number; lq: number; lk: number; d: number }
+
+function dims(q: Tensor, k: Tensor, v: Tensor): Dims {
+  if (q.ndim !== 4 || k.ndim !== 4 || v.ndim !== 4) {
+    throw new ShapeError(`attention: q, k, v must be [B, H, L, D], got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
+  }
+  const [b, h, lq, d] = q.shape;
+  const [bk, hkv, lk, dk] = k.shape;
+  const same = v.shape[0] === bk && v.shape[1] === hkv && v.shape[2] === lk && v.shape[3] === dk;
+  if (bk !== b || dk !== d || !same || hkv === 0 || h % hkv !== 0) {
+    throw new ShapeError(`attention: q ${formatShape(q.shape)}, k ${formatShape(k.shape)}, v ${formatShape(v.shape)} do not fit (query heads must be a multiple of key/value heads)`);
+  }
+  return { b, h, hkv, lq, lk, d };
+}
+
+/** The mask as [mb, mh, Lq, Lk] with mb in {1, B}, mh in {1, H}, materialised. */
+function normaliseMask(mask: Tensor, s: Dims): Tensor {
+  const m = mask.ndim < 4 ? mask.reshape([...new Array(4 - mask.ndim).fill(1), ...mask.shape]) : mask;
+  const [mb, mh, mq, mk] = m.shape;
+  const ok = m.ndim === 4 && (mb === 1 || mb === s.b) && (mh === 1 || mh === s.h) && (mq === 1 || mq === s.lq) && (mk === 1 || mk === s.lk);
+  if (!ok) throw new ShapeError(`attention: mask ${formatShape(mask.shape)} does not broadcast to [${s.b}, ${s.h}, ${s.lq}, ${s.lk}]`);
+  return expand(m.detach(), [mb, mh, s.lq, s.lk]);
+}
+
+/** Additive causal mask [Lq, Lk] with the decode offset. */
+function causalMask(lq: number, lk: number): Tensor {
+  const data = new Float32Array(lq * lk);
+  const offset = lk - lq;
+  for (let i = 0; i < lq; i++) for (let j = i + offset + 1; j < lk; j++) data[i * lk + j] = -Infinity;
+  return new Tensor(data, [lq, lk]);
+}
+
+/**
+ * softmax(q k^T * scale + mask) v for q [B, H, Lq, D] and k, v [B, Hkv, Lk, D] (grouped-query
+ * attention when Hkv < H) -> [B, H, Lq, D].
+ */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  const s = dims(q, k, v);
+  const scale = options.scale ?? 1 / Math.sqrt(s.d);
+  const mask = options.mask ? normaliseMask(options.mask, s) : null;
+  if (needsGrad(q, k, v)) return attentionComposed(q, k, v, s, scale, mask, options.causal ?? false);
+  const out = new Float32Array(s.b * s.h * s.lq * s.d);
+  getBackend().attention(q.f32("attention"), k.f32("attention"), v.f32("attention"), out, {
+    batch: s.b, heads: s.h, kvHeads: s.hkv, lq: s.lq, lk: s.lk, headDim: s.d, scale,
+    causal: options.causal ?? false,
+    mask: mask ? mask.f32() : undefined,
+    maskBatch: mask ? mask.shape[0] : undefined,
+    maskHeads: mask ? mask.shape[1] : undefined,
+  });
+  return new Tensor(out, [s.b, s.h, s.lq, s.d]);
+}
+
+/** The unfused composition, recorded for autograd. */
+export function attentionReference(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  const s = dims(q, k, v);
+  const mask = options.mask ? normaliseMask(options.mask, s) : null;
+  return attentionComposed(q, k, v, s, options.scale ?? 1 / Math.sqrt(s.d), mask, options.causal ?? false);
+}
+
+function attentionComposed(q: Tensor, k: Tensor, v: Tensor, s: Dims, scale: number, mask: Tensor | null, causal: boolean): Tensor {
+  let keys = k;
+  let values = v;
+  if (s.hkv !== s.h) {
+    // Each key/value head serves h / hkv consecutive query heads.
+    const group = s.h / s.hkv;
+    const heads = new Int32Array(s.h).map((_, i) => Math.floor(i / group));
+    const index = new Tensor(heads, [s.h]);
+    keys = indexSelect(k, 1, index);
+    values = indexSelect(v, 1, index);
+  }
+  let scores = mul(matmul(q, keys, { transB: true }), scale); // [B, H, Lq, Lk]
+  if (mask) scores = add(scores, mask);
+  if (causal) scores = add(scores, causalMask(s.lq, s.lk));
+  const probs = softmax(scores, -1);
+  return matmul(probs, values); // [B, H, Lq, D]
+}
+
