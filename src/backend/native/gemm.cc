@@ -1,0 +1,444 @@
+// Batched SGEMM after BLIS (Van Zee & van de Geijn): B is packed into kc x NR column panels,
+// A into MR x kc row panels per (kc, mc) block, and an MR x NR register-tiled micro-kernel
+// multiplies one A panel by one B panel. Loop order jc/pc/ic/jr/ir keeps a B panel in L1 and
+// the A block in L2. Transposed operands are read through strides while packing.
+#include "gemm.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "cpu.h"
+#include "simd_math.h"
+#include "thread_pool.h"
+
+namespace vlm {
+
+void AlignedFloats::Free::operator()(float* p) const { std::free(p); }
+
+float* AlignedFloats::reserve(size_t n) {
+  if (!data || n > size) {
+    const size_t bytes = std::max<size_t>(64, (n * sizeof(float) + 63) / 64 * 64);
+    data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    if (!data) {
+      size = 0;
+      throw std::bad_alloc();
+    }
+    size = n;
+  }
+  return data.get();
+}
+
+namespace {
+
+// c[r * ldc + j] (r < rows, j < nr) = acc + bias[j] (if bias) + c (if load_c).
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int nr,
+                             bool load_c, const float* bias);
+
+struct KernelSet {
+  int mr, nr;  // register tile
+  int kc, mc;  // cache blocks: a kc x nr B panel fits L1, an mc x kc A block fits L2
+  MicroKernel rows[17];  // rows[r]: the kernel for an r-row tile, 1 <= r <= mr
+};
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels. Each is a template over the row count so that edge tiles in m (and the
+// m = 1..5 decode case) run exactly the FMAs they need; edge tiles in n use masked stores.
+// With few rows the FMA chains are too short to hide FMA latency, so S independent
+// accumulator sets interleave consecutive k steps.
+
+template <int R>
+void kernel_portable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int nr, bool load_c,
+                     const float* bias) {
+  constexpr int NR = 8;
+  float acc[R][NR] = {};
+  for (int64_t p = 0; p < kc; ++p, a += R, b += NR) {
+    for (int r = 0; r < R; ++r) {
+      for (int j = 0; j < NR; ++j) acc[r][j] += a[r] * b[j];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    for (int j = 0; j < nr; ++j) cr[j] = acc[r][j] + (bias ? bias[j] : 0.0f) + (load_c ? cr[j] : 0.0f);
+  }
+}
+
+template <int R>
+VLM_AVX2 void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int nr,
+                          bool load_c, const float* bias) {
+  constexpr int S = R == 1 ? 4 : R == 2 ? 2 : 1;
+  __m256 acc[S][R][2];
+  for (int s = 0; s < S; ++s) {
+    for (int r = 0; r < R; ++r) acc[s][r][0] = acc[s][r][1] = _mm256_setzero_ps();
+  }
+  for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+  int64_t p = 0;
+#pragma GCC unroll 2
+  for (; p + S <= kc; p += S) {
+    for (int s = 0; s < S; ++s) {
+      const __m256 b0 = _mm256_load_ps(b + (p + s) * 16), b1 = _mm256_load_ps(b + (p + s) * 16 + 8);
+      for (int r = 0; r < R; ++r) {
+        const __m256 av = _mm256_broadcast_ss(a + (p + s) * R + r);
+        acc[s][r][0] = _mm256_fmadd_ps(av, b0, acc[s][r][0]);
+        acc[s][r][1] = _mm256_fmadd_ps(av, b1, acc[s][r][1]);
+      }
+    }
+  }
+  for (; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(b + p * 16), b1 = _mm256_load_ps(b + p * 16 + 8);
+    for (int r = 0; r < R; ++r) {
+      const __m256 av = _mm256_broadcast_ss(a + p * R + r);
+      acc[0][r][0] = _mm256_fmadd_ps(av, b0, acc[0][r][0]);
+      acc[0][r][1] = _mm256_fmadd_ps(av, b1, acc[0][r][1]);
+    }
+  }
+  for (int s = 1; s < S; ++s) {
+    for (int r = 0; r < R; ++r) {
+      acc[0][r][0] = _mm256_add_ps(acc[0][r][0], acc[s][r][0]);
+      acc[0][r][1] = _mm256_add_ps(acc[0][r][1], acc[s][r][1]);
+    }
+  }
+  if (nr == 16) {
+    const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    const __m256 bias1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    for (int r = 0; r < R; ++r) {
+      float* cr = c + r * ldc;
+      __m256 v0 = _mm256_add_ps(acc[0][r][0], bias0), v1 = _mm256_add_ps(acc[0][r][1], bias1);
+      if (load_c) {
+        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
+        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8));
+      }
+      _mm256_storeu_ps(cr, v0);
+      _mm256_storeu_ps(cr + 8, v1);
+    }
+    return;
+  }
+  const __m256i m0 = tail_mask256(nr), m1 = tail_mask256(nr - 8);
+  const __m256 bias0 = bias ? _mm256_maskload_ps(bias, m0) : _mm256_setzero_ps();
+  const __m256 bias1 = bias ? _mm256_maskload_ps(bias + 8, m1) : _mm256_setzero_ps();
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m256 v0 = _mm256_add_ps(acc[0][r][0], bias0), v1 = _mm256_add_ps(acc[0][r][1], bias1);
+    if (load_c) {
+      v0 = _mm256_add_ps(v0, _mm256_maskload_ps(cr, m0));
+      v1 = _mm256_add_ps(v1, _mm256_maskload_ps(cr + 8, m1));
+    }
+    _mm256_maskstore_ps(cr, m0, v0);
+    _mm256_maskstore_ps(cr + 8, m1, v1);
+  }
+}
+
+const KernelSet& kernels() {
+  static const KernelSet portable = {
+      4, 8, 256, 128,
+      {nullptr, kernel_portable<1>, kernel_portable<2>, kernel_portable<3>, kernel_portable<4>}};
+  static const KernelSet avx2 = {
+      6, 16, 256, 144,
+      {nullptr, kernel_avx2<1>, kernel_avx2<2>, kernel_avx2<3>, kernel_avx2<4>, kernel_avx2<5>, kernel_avx2<6>}};
+  return isa() == Isa::Portable ? portable : avx2;
+}
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// ---------------------------------------------------------------------------------------------
+// Packing. op(A)(i, p) = a[i * rs + p * cs] and likewise for B, which covers both layouts.
+
+// A rows [i0, i0 + rows) x k range [p0, p0 + kcb) into consecutive R x kcb panels, each stored
+// k-major (R values per k step), R = mr except for a shorter last panel.
+void pack_a(const float* a, int64_t rs, int64_t cs, int64_t i0, int64_t rows, int64_t p0, int64_t kcb, int mr,
+            float* dst) {
+  for (int64_t ir = 0; ir < rows; ir += mr) {
+    const int R = static_cast<int>(std::min<int64_t>(mr, rows - ir));
+    const float* src = a + (i0 + ir) * rs + p0 * cs;
+    if (cs == 1) {
+      for (int r = 0; r < R; ++r) {
+        const float* s = src + r * rs;
+        for (int64_t p = 0; p < kcb; ++p) dst[p * R + r] = s[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kcb; ++p) {
+        const float* s = src + p * cs;
+        for (int r = 0; r < R; ++r) dst[p * R + r] = s[r * rs];
+      }
+    }
+    dst += R * kcb;
+  }
+}
+
+// Layout of one packed B matrix: for each kc block starting at p0 (size kcb), at offset
+// p0 * npad, the ceil(n / nr) panels of kcb x nr floats, zero-padded past column n.
+void pack_b_panels(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n, const KernelSet& ks,
+                   int64_t jp0, int64_t jp1, float* dst) {
+  const int nr = ks.nr;
+  const int64_t npad = ceil_div(n, nr) * nr;
+  for (int64_t p0 = 0; p0 < k; p0 += ks.kc) {
+    const int64_t kcb = std::min<int64_t>(ks.kc, k - p0);
+    for (int64_t jp = jp0; jp < jp1; ++jp) {
+      float* d = dst + p0 * npad + jp * kcb * nr;
+      const int64_t j = jp * nr;
+      const int cols = static_cast<int>(std::min<int64_t>(nr, n - j));
+      if (cs == 1) {
+        for (int64_t p = 0; p < kcb; ++p) {
+          const float* s = b + (p0 + p) * rs + j;
+          for (int c = 0; c < cols; ++c) d[p * nr + c] = s[c];
+          for (int c = cols; c < nr; ++c) d[p * nr + c] = 0.0f;
+        }
+      } else {
+        if (cols < nr) std::memset(d, 0, sizeof(float) * kcb * nr);
+        for (int c = 0; c < cols; ++c) {
+          const float* s = b + (j + c) * cs + p0 * rs;
+          for (int64_t p = 0; p < kcb; ++p) d[p * nr + c] = s[p * rs];
+        }
+      }
+    }
+  }
+}
+
+void pack_b_into(PackedB& out, const float* b, int64_t count, int64_t k, int64_t n, bool trans_b,
+                 int64_t stride_b) {
+  const KernelSet& ks = kernels();
+  const int64_t panels = ceil_div(n, ks.nr);
+  const int64_t per_matrix = k * panels * ks.nr;
+  out.count = count;
+  out.k = k;
+  out.n = n;
+  out.trans_b = trans_b;
+  float* dst = out.panels.reserve(static_cast<size_t>(count * per_matrix));
+  const int64_t rs = trans_b ? 1 : n, cs = trans_b ? k : 1;
+  const int64_t units = count * panels;
+  pool().run(units * k * ks.nr < kParallelGrain ? 1 : static_cast<int>(std::min<int64_t>(units, INT_MAX)),
+             [&](int tid, int nt) {
+               int64_t u0, u1;
+               split_range(units, nt, tid, &u0, &u1);
+               while (u0 < u1) {
+                 // Units are (matrix, panel) pairs; pack a run of panels of one matrix at a time.
+                 const int64_t mat = u0 / panels, jp0 = u0 % panels;
+                 const int64_t jp1 = std::min(panels, jp0 + (u1 - u0));
+                 pack_b_panels(b + mat * stride_b, rs, cs, k, n, ks, jp0, jp1, dst + mat * per_matrix);
+                 u0 += jp1 - jp0;
+               }
+             });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The blocked product for one C rectangle [i0, i1) x [j0, j1) of one batch element; j0 is a
+// multiple of nr.
+
+void compute_rect(const KernelSet& ks, const GemmArgs& g, const float* a, const float* bp, float* c, int64_t i0,
+                  int64_t i1, int64_t j0, int64_t j1, float* abuf) {
+  const int64_t n = g.n, k = g.k;
+  if (k == 0) {
+    for (int64_t i = i0; i < i1; ++i) {
+      for (int64_t j = j0; j < j1; ++j) {
+        c[i * n + j] = (g.accumulate ? c[i * n + j] : 0.0f) + (g.bias ? g.bias[j] : 0.0f);
+      }
+    }
+    return;
+  }
+  const int64_t rs = g.trans_a ? 1 : k, cs = g.trans_a ? g.m : 1;
+  const int64_t npad = ceil_div(n, ks.nr) * ks.nr;
+  for (int64_t p0 = 0; p0 < k; p0 += ks.kc) {
+    const int64_t kcb = std::min<int64_t>(ks.kc, k - p0);
+    const bool first = p0 == 0;
+    const float* bblock = bp + p0 * npad;
+    for (int64_t ic = i0; ic < i1; ic += ks.mc) {
+      const int64_t mcb = std::min<int64_t>(ks.mc, i1 - ic);
+      pack_a(a, rs, cs, ic, mcb, p0, kcb, ks.mr, abuf);
+      for (int64_t jr = j0; jr < j1; jr += ks.nr) {
+        const int nr = static_cast<int>(std::min<int64_t>(ks.nr, n - jr));
+        const float* bpanel = bblock + (jr / ks.nr) * kcb * ks.nr;
+        const float* bias = first && g.bias ? g.bias + jr : nullptr;
+        const bool load_c = !first || g.accumulate;
+        for (int64_t ir = 0; ir < mcb; ir += ks.mr) {
+          const int rows = static_cast<int>(std::min<int64_t>(ks.mr, mcb - ir));
+          ks.rows[rows](kcb, abuf + ir * kcb, bpanel, c + (ic + ir) * n + jr, n, nr, load_c, bias);
+        }
+      }
+    }
+  }
+}
+
+// Thread grid tm x tn over (row panels, column panels) minimising the largest share.
+void choose_grid(int64_t m, int64_t n, const KernelSet& ks, int nt, int* tm, int* tn) {
+  const int64_t pm = ceil_div(m, ks.mr), pn = ceil_div(n, ks.nr);
+  int64_t best = INT64_MAX;
+  for (int cand = nt; cand >= 1; --cand) {
+    if (nt % cand != 0) continue;
+    const int64_t cost = ceil_div(pm, nt / cand) * ks.mr * ceil_div(pn, cand) * ks.nr;
+    if (cost < best) {
+      best = cost;
+      *tn = cand;
+      *tm = nt / cand;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Few rows and an unpacked B (decode steps, per-token projections): packing B would cost as
+// much as the product, so stream B once straight from its own layout.
+
+constexpr int64_t kDirectMaxRows = 8;
+
+// c[i * n + j] for j in [j0, j1): dot products of the (contiguous) A rows with rows of B [n, k].
+VLM_AVX2 void direct_trans_b_avx2(const float* arows, int64_t m, const float* b, int64_t k, float* c, int64_t n,
+                                  int64_t j0, int64_t j1, const float* bias, bool accumulate) {
+  const int64_t full = k & ~int64_t{7};
+  const __m256i tail = tail_mask256(static_cast<int>(k - full));
+  for (int64_t j = j0; j < j1; ++j) {
+    const float* bj = b + j * k;
+    __m256 acc[kDirectMaxRows];
+    for (int64_t i = 0; i < m; ++i) acc[i] = _mm256_setzero_ps();
+    for (int64_t p = 0; p < full; p += 8) {
+      const __m256 bv = _mm256_loadu_ps(bj + p);
+      for (int64_t i = 0; i < m; ++i) acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(arows + i * k + p), bv, acc[i]);
+    }
+    if (full < k) {
+      const __m256 bv = _mm256_maskload_ps(bj + full, tail);
+      for (int64_t i = 0; i < m; ++i) {
+        acc[i] = _mm256_fmadd_ps(_mm256_maskload_ps(arows + i * k + full, tail), bv, acc[i]);
+      }
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      float* cij = c + i * n + j;
+      *cij = hsum256(acc[i]) + (bias ? bias[j] : 0.0f) + (accumulate ? *cij : 0.0f);
+    }
+  }
+}
+
+// The same for B [k, n]: C rows (an L1-sized column block at a time) accumulate a[i][p] B[p].
+// Plain loops, inlined into each caller so that the compiler vectorises them for its target.
+__attribute__((always_inline)) inline void direct_rows_impl(const float* arows, int64_t m, const float* b, int64_t k, float* c, int64_t n, int64_t j0,
+                      int64_t j1, const float* bias, bool accumulate) {
+  constexpr int64_t kBlock = 512;
+  for (int64_t jb = j0; jb < j1; jb += kBlock) {
+    const int64_t je = std::min(j1, jb + kBlock);
+    for (int64_t i = 0; i < m; ++i) {
+      float* ci = c + i * n;
+      for (int64_t j = jb; j < je; ++j) ci[j] = (accumulate ? ci[j] : 0.0f) + (bias ? bias[j] : 0.0f);
+    }
+    for (int64_t p = 0; p < k; ++p) {
+      const float* bp = b + p * n;
+      for (int64_t i = 0; i < m; ++i) {
+        const float av = arows[i * k + p];
+        float* ci = c + i * n;
+        for (int64_t j = jb; j < je; ++j) ci[j] += av * bp[j];
+      }
+    }
+  }
+}
+
+VLM_AVX2 void direct_rows_avx2(const float* arows, int64_t m, const float* b, int64_t k, float* c, int64_t n,
+                               int64_t j0, int64_t j1, const float* bias, bool accumulate) {
+  direct_rows_impl(arows, m, b, k, c, n, j0, j1, bias, accumulate);
+}
+
+void direct_portable(const float* arows, int64_t m, const float* b, int64_t k, float* c, int64_t n, int64_t j0,
+                     int64_t j1, const float* bias, bool accumulate, bool trans_b) {
+  if (!trans_b) {
+    direct_rows_impl(arows, m, b, k, c, n, j0, j1, bias, accumulate);
+    return;
+  }
+  for (int64_t j = j0; j < j1; ++j) {
+    for (int64_t i = 0; i < m; ++i) {
+      float s = 0.0f;
+      for (int64_t p = 0; p < k; ++p) s += arows[i * k + p] * b[j * k + p];
+      float* cij = c + i * n + j;
+      *cij = s + (bias ? bias[j] : 0.0f) + (accumulate ? *cij : 0.0f);
+    }
+  }
+}
+
+void gemm_direct(const GemmArgs& g) {
+  // A rows gathered contiguously once (m x k is small) so both layouts of A take one path.
+  const int64_t a_count = g.stride_a == 0 ? 1 : g.batch;
+  thread_local AlignedFloats gathered;
+  float* arows = gathered.reserve(static_cast<size_t>(a_count * g.m * g.k));
+  for (int64_t bi = 0; bi < a_count; ++bi) {
+    const float* a = g.a + bi * g.stride_a;
+    float* dst = arows + bi * g.m * g.k;
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t p = 0; p < g.k; ++p) dst[i * g.k + p] = g.trans_a ? a[p * g.m + i] : a[i * g.k + p];
+    }
+  }
+  const bool avx2 = isa() != Isa::Portable;
+  const int64_t work = g.batch * g.m * g.n * g.k;
+  const int64_t chunks = ceil_div(g.n, 16);
+  pool().run(work < kParallelGrain * 16 ? 1 : static_cast<int>(std::min<int64_t>(chunks, INT_MAX)),
+             [&](int tid, int nt) {
+               int64_t c0, c1;
+               split_range(chunks, nt, tid, &c0, &c1);
+               const int64_t j0 = c0 * 16, j1 = std::min(g.n, c1 * 16);
+               if (j0 >= j1) return;
+               for (int64_t bi = 0; bi < g.batch; ++bi) {
+                 const float* a = arows + (g.stride_a == 0 ? 0 : bi) * g.m * g.k;
+                 const float* b = g.b + bi * g.stride_b;
+                 float* c = g.c + bi * g.m * g.n;
+                 if (!avx2) direct_portable(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate, g.trans_b);
+                 else if (g.trans_b) direct_trans_b_avx2(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
+                 else direct_rows_avx2(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
+               }
+             });
+}
+
+}  // namespace
+
+std::unique_ptr<PackedB> pack_b(const float* b, int64_t count, int64_t k, int64_t n, bool trans_b,
+                                int64_t stride_b) {
+  auto packed = std::make_unique<PackedB>();
+  pack_b_into(*packed, b, count, k, n, trans_b, stride_b);
+  return packed;
+}
+
+void gemm(const GemmArgs& g, const PackedB* packed) {
+  if (g.batch == 0 || g.m == 0 || g.n == 0) return;
+  if (!packed && g.m <= kDirectMaxRows && g.k > 0) {
+    gemm_direct(g);
+    return;
+  }
+  const KernelSet& ks = kernels();
+  if (!packed) {
+    // Per-call scratch of the calling thread, kept between calls so that repeated GEMMs do
+    // not pay page faults for a fresh allocation every time.
+    thread_local PackedB scratch;
+    pack_b_into(scratch, g.b, g.stride_b == 0 ? 1 : g.batch, g.k, g.n, g.trans_b, g.stride_b);
+    packed = &scratch;
+  }
+  const int64_t per_matrix = g.k * ceil_div(g.n, ks.nr) * ks.nr;
+  const int64_t flops = g.batch * g.m * g.n * std::max<int64_t>(g.k, 1);
+  const int64_t tiles = g.batch * ceil_div(g.m, ks.mr) * ceil_div(g.n, ks.nr);
+  const int want = flops < kParallelGrain * 8 ? 1 : static_cast<int>(std::min<int64_t>(tiles, INT_MAX));
+  pool().run(want, [&](int tid, int nt) {
+    thread_local AlignedFloats abuf_storage;
+    float* abuf = abuf_storage.reserve(static_cast<size_t>(ks.mc) * ks.kc);
+    auto matrix = [&](int64_t bi) {
+      return packed->panels.data.get() + (packed->count == 1 ? 0 : bi) * per_matrix;
+    };
+    // Whole batch elements per thread when they divide evenly (attention-style batches of
+    // small products); otherwise every thread takes a rectangle of each product.
+    if (g.batch % nt == 0 || g.batch >= 4 * nt) {
+      int64_t b0, b1;
+      split_range(g.batch, nt, tid, &b0, &b1);
+      for (int64_t bi = b0; bi < b1; ++bi) {
+        compute_rect(ks, g, g.a + bi * g.stride_a, matrix(bi), g.c + bi * g.m * g.n, 0, g.m, 0, g.n, abuf);
+      }
+      return;
+    }
+    int tm = 1, tn = 1;
+    choose_grid(g.m, g.n, ks, nt, &tm, &tn);
+    int64_t r0, r1, c0, c1;
+    split_range(ceil_div(g.m, ks.mr), tm, tid / tn, &r0, &r1);
+    split_range(ceil_div(g.n, ks.nr), tn, tid % tn, &c0, &c1);
+    const int64_t i0 = r0 * ks.mr, i1 = std::min(g.m, r1 * ks.mr);
+    const int64_t j0 = c0 * ks.nr, j1 = std::min(g.n, c1 * ks.nr);
+    if (i0 >= i1 || j0 >= j1) return;
+    for (int64_t bi = 0; bi < g.batch; ++bi) {
+      compute_rect(ks, g, g.a + bi * g.stride_a, matrix(bi), g.c + bi * g.m * g.n, i0, i1, j0, j1, abuf);
+    }
+  });
+}
+
+}  // namespace vlm

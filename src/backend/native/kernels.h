@@ -1,0 +1,36 @@
+// The fused kernels behind the Backend interface (src/backend/backend.ts), on raw row-major
+// float32 buffers whose sizes the TypeScript wrapper has already checked.
+#pragma once
+
+#include <cstdint>
+
+namespace vlm {
+
+enum class Activation { Gelu, GeluTanh, QuickGelu, Silu };
+
+void activation(Activation kind, const float* x, float* out, int64_t n);
+
+void softmax_rows(const float* x, float* out, int64_t rows, int64_t cols);
+
+// weight/bias/mean/rstd may be null.
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t rows,
+                int64_t cols, float eps, float* mean, float* rstd);
+
+void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int64_t cols,
+              float eps, float* rstd);
+
+struct AttentionArgs {
+  const float* q;  // [batch, heads, lq, head_dim]
+  const float* k;  // [batch, kv_heads, lk, head_dim]
+  const float* v;  // [batch, kv_heads, lk, head_dim]
+  float* out;      // [batch, heads, lq, head_dim]
+  int64_t batch, heads, kv_heads, lq, lk, head_dim;
+  float scale;
+  bool causal;
+  const float* mask;  // [mask_batch, mask_heads, lq, lk] or null
+  int64_t mask_batch, mask_heads;
+};
+
+void attention(const AttentionArgs& a);
+
+}  // namespace vlm

@@ -1,0 +1,178 @@
+// Row-wise softmax, layer norm and RMS norm: one pass per statistic, rows split across threads.
+#include <cmath>
+
+#include "kernels.h"
+#include "simd_math.h"
+#include "thread_pool.h"
+
+namespace vlm {
+
+namespace {
+
+// Loads the tail of a row with absent lanes set to `fill`.
+VLM_AVX2 inline __m256 load_tail(const float* p, __m256i mask, float fill) {
+  return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
+}
+
+VLM_AVX2 void softmax_row_avx2(const float* x, float* out, int64_t n) {
+  const int64_t full = n & ~int64_t{7};
+  const __m256i tail = tail_mask256(static_cast<int>(n - full));
+  // NaN lanes lose in max_ps(x, m), but they reach the sum below and make the row NaN, as in JS.
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  for (int64_t j = 0; j < full; j += 8) vmax = _mm256_max_ps(_mm256_loadu_ps(x + j), vmax);
+  if (full < n) vmax = _mm256_max_ps(load_tail(x + full, tail, -INFINITY), vmax);
+  // An all -inf row gives -inf - -inf = NaN everywhere, matching the reference (and PyTorch).
+  const __m256 m = _mm256_set1_ps(hmax256(vmax));
+  __m256 sum = _mm256_setzero_ps();
+  for (int64_t j = 0; j < full; j += 8) {
+    const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), m));
+    _mm256_storeu_ps(out + j, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  if (full < n) {
+    const __m256 e = exp256(_mm256_sub_ps(load_tail(x + full, tail, -INFINITY), m));
+    _mm256_maskstore_ps(out + full, tail, e);
+    sum = _mm256_add_ps(sum, _mm256_and_ps(e, _mm256_castsi256_ps(tail)));
+  }
+  const __m256 inv = _mm256_set1_ps(1.0f / hsum256(sum));
+  for (int64_t j = 0; j < full; j += 8) _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_loadu_ps(out + j), inv));
+  if (full < n) _mm256_maskstore_ps(out + full, tail, _mm256_mul_ps(_mm256_maskload_ps(out + full, tail), inv));
+}
+
+void softmax_row_portable(const float* x, float* out, int64_t n) {
+  float max = -INFINITY;
+  for (int64_t j = 0; j < n; ++j) max = x[j] > max ? x[j] : max;
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) sum += out[j] = std::exp(x[j] - max);
+  const float inv = 1.0f / sum;
+  for (int64_t j = 0; j < n; ++j) out[j] *= inv;
+}
+
+VLM_AVX2 float sum_avx2(const float* x, int64_t n) {
+  const int64_t full = n & ~int64_t{7};
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= full; j += 16) {
+    s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + j));
+    s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + j + 8));
+  }
+  if (j < full) s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + j));
+  if (full < n) s1 = _mm256_add_ps(s1, load_tail(x + full, tail_mask256(static_cast<int>(n - full)), 0.0f));
+  return hsum256(_mm256_add_ps(s0, s1));
+}
+
+// sum((x - c)^2); c = 0 gives the sum of squares.
+VLM_AVX2 float sum_sq_avx2(const float* x, int64_t n, float c) {
+  const int64_t full = n & ~int64_t{7};
+  const __m256 vc = _mm256_set1_ps(c);
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= full; j += 16) {
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + j), vc);
+    const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 8), vc);
+    s0 = _mm256_fmadd_ps(d0, d0, s0);
+    s1 = _mm256_fmadd_ps(d1, d1, s1);
+  }
+  if (j < full) {
+    const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + j), vc);
+    s0 = _mm256_fmadd_ps(d, d, s0);
+  }
+  if (full < n) {
+    const __m256 d = _mm256_sub_ps(load_tail(x + full, tail_mask256(static_cast<int>(n - full)), c), vc);
+    s1 = _mm256_fmadd_ps(d, d, s1);
+  }
+  return hsum256(_mm256_add_ps(s0, s1));
+}
+
+// out = (x - c) * s * w + b, with w/b optional.
+VLM_AVX2 void normalize_row_avx2(const float* x, const float* w, const float* b, float* out, int64_t n,
+                                 float c, float s) {
+  const __m256 vc = _mm256_set1_ps(c), vs = _mm256_set1_ps(s);
+  const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+  for (int64_t j = 0; j < n; j += 8) {
+    const int left = n - j < 8 ? static_cast<int>(n - j) : 8;
+    const __m256i m = tail_mask256(left);
+    const bool whole = left == 8;
+    const __m256 xv = whole ? _mm256_loadu_ps(x + j) : _mm256_maskload_ps(x + j, m);
+    __m256 y = _mm256_mul_ps(_mm256_sub_ps(xv, vc), vs);
+    const __m256 wv = !w ? one : whole ? _mm256_loadu_ps(w + j) : _mm256_maskload_ps(w + j, m);
+    const __m256 bv = !b ? zero : whole ? _mm256_loadu_ps(b + j) : _mm256_maskload_ps(b + j, m);
+    y = _mm256_fmadd_ps(y, wv, bv);
+    if (whole) _mm256_storeu_ps(out + j, y);
+    else _mm256_maskstore_ps(out + j, m, y);
+  }
+}
+
+void normalize_row_portable(const float* x, const float* w, const float* b, float* out, int64_t n,
+                            float c, float s) {
+  for (int64_t j = 0; j < n; ++j) {
+    float y = (x[j] - c) * s;
+    if (w) y *= w[j];
+    if (b) y += b[j];
+    out[j] = y;
+  }
+}
+
+float sum_portable(const float* x, int64_t n) {
+  float s = 0.0f;
+  for (int64_t j = 0; j < n; ++j) s += x[j];
+  return s;
+}
+
+float sum_sq_portable(const float* x, int64_t n, float c) {
+  float s = 0.0f;
+  for (int64_t j = 0; j < n; ++j) s += (x[j] - c) * (x[j] - c);
+  return s;
+}
+
+template <typename RowFn>
+void for_rows(int64_t rows, int64_t cols, const RowFn& fn) {
+  pool().run(threads_for(rows * cols, rows), [&](int tid, int nt) {
+    int64_t b, e;
+    split_range(rows, nt, tid, &b, &e);
+    for (int64_t r = b; r < e; ++r) fn(r);
+  });
+}
+
+}  // namespace
+
+void softmax_rows(const float* x, float* out, int64_t rows, int64_t cols) {
+  const bool avx2 = isa() != Isa::Portable;
+  for_rows(rows, cols, [&](int64_t r) {
+    if (avx2) softmax_row_avx2(x + r * cols, out + r * cols, cols);
+    else softmax_row_portable(x + r * cols, out + r * cols, cols);
+  });
+}
+
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t rows,
+                int64_t cols, float eps, float* mean, float* rstd) {
+  const bool avx2 = isa() != Isa::Portable;
+  const float n = static_cast<float>(cols);
+  for_rows(rows, cols, [&](int64_t r) {
+    const float* xr = x + r * cols;
+    // Two passes (mean, then centred squares): no cancellation when |mean| >> std.
+    const float mu = (avx2 ? sum_avx2(xr, cols) : sum_portable(xr, cols)) / n;
+    const float var = (avx2 ? sum_sq_avx2(xr, cols, mu) : sum_sq_portable(xr, cols, mu)) / n;
+    const float rs = 1.0f / std::sqrt(var + eps);
+    if (mean) mean[r] = mu;
+    if (rstd) rstd[r] = rs;
+    if (avx2) normalize_row_avx2(xr, weight, bias, out + r * cols, cols, mu, rs);
+    else normalize_row_portable(xr, weight, bias, out + r * cols, cols, mu, rs);
+  });
+}
+
+void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int64_t cols, float eps,
+              float* rstd) {
+  const bool avx2 = isa() != Isa::Portable;
+  const float n = static_cast<float>(cols);
+  for_rows(rows, cols, [&](int64_t r) {
+    const float* xr = x + r * cols;
+    const float ss = avx2 ? sum_sq_avx2(xr, cols, 0.0f) : sum_sq_portable(xr, cols, 0.0f);
+    const float rs = 1.0f / std::sqrt(ss / n + eps);
+    if (rstd) rstd[r] = rs;
+    if (avx2) normalize_row_avx2(xr, weight, nullptr, out + r * cols, cols, 0.0f, rs);
+    else normalize_row_portable(xr, weight, nullptr, out + r * cols, cols, 0.0f, rs);
+  });
+}
+
+}  // namespace vlm

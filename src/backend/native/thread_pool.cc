@@ -1,0 +1,114 @@
+#include "thread_pool.h"
+
+#include <sched.h>
+
+#include <immintrin.h>
+
+namespace vlm {
+
+namespace {
+
+// ~20-50 us of spinning: long enough to bridge back-to-back kernels of one forward pass,
+// short enough not to steal a core from a competing process for long.
+constexpr int kSpinIterations = 20000;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int nthreads) { start(nthreads); }
+
+ThreadPool::~ThreadPool() { stop(); }
+
+void ThreadPool::start(int nthreads) {
+  nthreads_ = nthreads < 1 ? 1 : nthreads;
+  stopping_ = false;
+  for (int tid = 1; tid < nthreads_; ++tid) workers_.emplace_back(&ThreadPool::worker_loop, this, tid);
+}
+
+void ThreadPool::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  start_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+void ThreadPool::resize(int nthreads) {
+  std::lock_guard<std::mutex> guard(run_mu_);
+  if (nthreads == nthreads_) return;
+  stop();
+  start(nthreads);
+}
+
+void ThreadPool::worker_loop(int tid) {
+  uint64_t seen = generation_.load(std::memory_order_acquire);
+  for (;;) {
+    uint64_t gen = seen;
+    for (int i = 0; i < kSpinIterations; ++i) {
+      gen = generation_.load(std::memory_order_acquire);
+      if (gen != seen) break;
+      cpu_relax();
+    }
+    if (gen == seen) {
+      std::unique_lock<std::mutex> lock(mu_);
+      start_cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      gen = generation_.load(std::memory_order_acquire);
+    }
+    seen = gen;
+    if (stopping_) return;
+    // Threads beyond the job's width sit this one out but still report back.
+    if (tid < active_) (*job_)(tid, active_);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_cv_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::run(int max_threads, const Job& job) {
+  std::lock_guard<std::mutex> guard(run_mu_);
+  const int n = max_threads < nthreads_ ? (max_threads < 1 ? 1 : max_threads) : nthreads_;
+  if (n == 1) {
+    job(0, 1);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = &job;
+    active_ = n;
+    pending_.store(nthreads_ - 1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  start_cv_.notify_all();
+  job(0, n);
+  for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
+  if (pending_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+}
+
+int default_threads() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+ThreadPool& pool() {
+  static ThreadPool instance(default_threads());
+  return instance;
+}
+
+}  // namespace vlm
