@@ -72,3 +72,17 @@ export class NotFoundError extends VlmError {
     super("E_NOT_FOUND", message);
   }
 }
+
+/** Why an image could not be decoded; lets callers skip bad files but stop on bombs. */
+export type ImageDecodeReason = "not-an-image" | "truncated" | "too-many-pixels" | "corrupt";
+
+/** An image file or buffer that could not be decoded (named file, one-line reason). */
+export class ImageDecodeError extends VlmError {
+  readonly file: string;
+  readonly reason: ImageDecodeReason;
+  constructor(file: string, reason: ImageDecodeReason, message: string, options?: { cause?: unknown }) {
+    super("E_IMAGE_DECODE", `${file}: ${message}`, options);
+    this.file = file;
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,136 @@
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import { ArgumentError, ImageDecodeError, type ImageDecodeReason, NotFoundError } from "../errors.js";
+import type { DecodedImage, PixelImage, SourceImage } from "./types.js";
+
+/**
+ * Default pixel limit: Pillow's hard error threshold (2 x `Image.MAX_IMAGE_PIXELS`,
+ * 2 x 89478485). An RGB image this large already takes ~537 MB decoded; anything bigger is
+ * far more likely a decompression bomb than a photo.
+ */
+export const DEFAULT_MAX_PIXELS = 178956970;
+
+export interface DecodeOptions {
+  /** Refuse images with more than this many pixels (width x height), before decoding. */
+  maxPixels?: number;
+}
+
+const BUFFER_NAME = "<buffer>";
+
+function classify(message: string): ImageDecodeReason {
+  if (/pixel limit/i.test(message)) return "too-many-pixels";
+  if (/unsupported image format|bad seek|not a known file format/i.test(message)) return "not-an-image";
+  if (/premature end|truncat|unexpected end|read error|short read/i.test(message)) return "truncated";
+  return "corrupt";
+}
+
+const REASON_TEXT: Record<ImageDecodeReason, string> = {
+  "not-an-image": "not an image (or an unsupported format)",
+  truncated: "truncated image data",
+  "too-many-pixels": "too many pixels",
+  corrupt: "corrupt image data",
+};
+
+// librsvg rejects an SVG with anything but XML around the element (a BOM, an HTML wrapper,
+// stray text from a bad export): keep `<svg ... </svg>` when the file is text.
+function trimToSvg(bytes: Buffer): Buffer {
+  const head = bytes.subarray(0, 4096).toString("latin1").replace(/^\xEF\xBB\xBF/, "");
+  if (!/^\s*</.test(head)) return bytes;
+  const start = bytes.indexOf("<svg");
+  if (start < 0) return bytes;
+  const close = bytes.lastIndexOf("</svg>");
+  return bytes.subarray(start, close > start ? close + "</svg>".length : bytes.length);
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * Decodes an image file or buffer to 8-bit RGB (HWC), the way the reference pipelines see it
+ * after PIL's `Image.open(...).convert("RGB")`, plus EXIF orientation applied:
+ * - alpha is dropped, not composited (an RGBA pixel (200, 10, 10, 0) stays (200, 10, 10));
+ * - greyscale becomes three equal channels;
+ * - embedded ICC profiles are ignored, as PIL ignores them;
+ * - JPEG, PNG, WebP, GIF (first frame), AVIF, TIFF and SVG are read by sharp.
+ *
+ * Throws `NotFoundError` for a missing file and `ImageDecodeError` (with a `reason`) for
+ * anything else, including images over `maxPixels`, which are refused from the header alone.
+ *
+ * @example
+ * const img = await decodeImage("cat.jpg");
+ * img.width, img.height, img.data.length === img.width * img.height * 3;
+ */
+export async function decodeImage(input: string | Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+  return dropAlpha(await decodeSource(input, options));
+}
+
+/** PIL's `convert("RGB")` on RGB or RGBA pixels: the colour channels kept, alpha discarded. */
+export function dropAlpha(img: PixelImage): DecodedImage {
+  if (img.channels === 3) return { width: img.width, height: img.height, channels: 3, data: img.data };
+  const n = img.width * img.height;
+  const rgb = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = img.data[img.channels * i + c];
+  return { width: img.width, height: img.height, channels: 3, data: rgb };
+}
+
+/**
+ * Like `decodeImage`, but keeps the alpha channel and the palette flag, which the original
+ * CLIP preprocessing needs: it resizes before `convert("RGB")`, so PIL resizes RGBA images
+ * premultiplied and palette images with NEAREST (see `resizeLikePIL`).
+ */
+export async function decodeSource(input: string | Buffer, options: DecodeOptions = {}): Promise<SourceImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) {
+    throw new ArgumentError(`decodeImage: maxPixels must be a positive integer, got ${maxPixels}`);
+  }
+  const name = typeof input === "string" ? input : BUFFER_NAME;
+  let bytes: Buffer;
+  if (typeof input === "string") {
+    try {
+      bytes = await readFile(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(`image not found: ${input}`);
+      if (code === "EISDIR") throw new ImageDecodeError(name, "not-an-image", "is a directory, not an image");
+      throw err;
+    }
+  } else {
+    bytes = input;
+  }
+  if (bytes.length === 0) throw new ImageDecodeError(name, "not-an-image", "empty file");
+
+  try {
+    const image = sharp(trimToSvg(bytes), {
+      limitInputPixels: maxPixels,
+      // 'warning' is what turns libjpeg's "premature end of data" into an error; lower levels
+      // hand back a half-grey image without complaint.
+      failOn: "warning",
+      ignoreIcc: true,
+    });
+    const meta = await image.metadata();
+    const { data, info } = await image
+      .autoOrient()
+      // Greyscale (and CMYK) to sRGB: grey levels are replicated into R, G and B unchanged.
+      .toColourspace("srgb")
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 && info.channels !== 4) {
+      throw new ImageDecodeError(name, "corrupt", `decoded to ${info.channels} channels, expected RGB or RGBA`);
+    }
+    return {
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      // PIL opens these as mode "P" or "1".
+      indexed: meta.isPalette === true || (meta.bitsPerSample === 1 && meta.channels === 1),
+    };
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err;
+    const detail = oneLine(err instanceof Error ? err.message : String(err));
+    const reason = classify(detail);
+    const limit = reason === "too-many-pixels" ? ` (limit ${maxPixels}, see maxPixels)` : "";
+    throw new ImageDecodeError(name, reason, `${REASON_TEXT[reason]}${limit}: ${detail}`, { cause: err });
+  }
+}
