@@ -102,8 +102,10 @@ export function mean(x: Tensor, axes?: Axes, keepDim = false): Tensor {
 
 function extreme(x: Tensor, axes: Axes, keepDim: boolean, sign: 1 | -1, op: string): { values: Tensor; indices: Tensor } {
   const data = x.f32(op);
-  if (x.size === 0) throw new ArgumentError(`${op}() of an empty tensor is undefined`);
   const p = plan(x.shape, axes, keepDim);
+  // Only reducing over an empty axis is undefined: max over axis 1 of a [0, 3] tensor is just
+  // an empty result, as in PyTorch.
+  if (p.count === 0) throw new ArgumentError(`${op}() over an empty dimension of ${JSON.stringify(x.shape)} is undefined`);
   const m = sizeOf(p.outShape);
   const best = new Float32Array(m).fill(-Infinity * sign);
   const where = new Int32Array(m).fill(-1);
