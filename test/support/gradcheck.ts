@@ -83,11 +83,15 @@ export function gradientMismatches(
     for (let j = 0; j < x.length; j++) {
       const plus = Math.fround(base[j] + eps);
       const minus = Math.fround(base[j] - eps);
+      // markChanged after each in-place write: backends may cache packed weights by version.
       x[j] = plus;
+      probe[i].markChanged();
       const lp = noGrad(() => lossValue(fn(...probe), w));
       x[j] = minus;
+      probe[i].markChanged();
       const lm = noGrad(() => lossValue(fn(...probe), w));
       x[j] = base[j];
+      probe[i].markChanged();
       const h = plus - minus;
       const numeric = (lp.value - lm.value) / h;
       // Each float32 output carries a few ulps of rounding; differencing two losses turns that

@@ -37,7 +37,7 @@ export function gemm(a: Float32Array, b: Float32Array, out: Float32Array, p: Mat
       }
       for (let kk = 0; kk < k; kk++) {
         const av = transA ? a[aOff + kk * m + i] : a[aOff + i * k + kk];
-        if (av === 0) continue;
+        // No shortcut for av === 0: 0 * NaN and 0 * inf must still give NaN (IEEE, as BLAS).
         const bRow = bBase + kk * n;
         for (let j = 0; j < n; j++) out[cRow + j] += av * bMat[bRow + j];
       }

@@ -87,7 +87,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
     throw new ShapeError(`linear: bias ${formatShape(bias.shape)} does not match ${outFeatures} outputs`);
   }
-  const rows = x.size / inFeatures;
+  // Not x.size / inFeatures: that is NaN when inFeatures = 0 (the output is then just the bias).
+  const rows = sizeOf(x.shape.slice(0, -1));
   const out = new Float32Array(rows * outFeatures);
   getBackend().matmul(x.f32("linear"), weight.f32("linear"), out, {
     batch: 1, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, strideA: 0, strideB: 0,
