@@ -86,3 +86,46 @@ export class ImageDecodeError extends VlmError {
     this.reason = reason;
   }
 }
+
+/** A Hugging Face Hub request that failed (HTTP status, network, malformed answer); names the URL. */
+export class HubError extends VlmError {
+  readonly url: string | undefined;
+  readonly status: number | undefined;
+  constructor(message: string, options?: { url?: string; status?: number; cause?: unknown }, code = "E_HUB") {
+    super(code, message, { cause: options?.cause });
+    this.url = options?.url;
+    this.status = options?.status;
+  }
+}
+
+/** 401/403 from the Hub: a private or gated repo, or a bad token; the message says to set HF_TOKEN. */
+export class HubAuthError extends HubError {
+  constructor(message: string, options?: { url?: string; status?: number; cause?: unknown }) {
+    super(message, options, "E_HUB_AUTH");
+  }
+}
+
+/** A repo, revision or file the Hub answered 404 for (a NotFoundError, so one catch covers both). */
+export class HubNotFoundError extends NotFoundError {
+  readonly url: string;
+  constructor(message: string, url: string) {
+    super(message);
+    this.url = url;
+  }
+}
+
+/** Offline (HF_HUB_OFFLINE) or unreachable Hub, and the model is not in the local cache. */
+export class NotCachedError extends VlmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("E_NOT_CACHED", message, options);
+  }
+}
+
+/** Downloaded bytes that do not match what the server promised (size or sha256). */
+export class IntegrityError extends VlmError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super("E_INTEGRITY", `${file}: ${message}`);
+    this.file = file;
+  }
+}
