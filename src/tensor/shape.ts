@@ -28,8 +28,10 @@ export function formatShape(shape: Shape): string {
 
 /** Normalises a possibly negative axis against `ndim`, with a clear error when out of range. */
 export function normAxis(axis: number, ndim: number, what = "axis"): number {
-  const a = axis < 0 ? axis + ndim : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= Math.max(ndim, 1)) {
+  // A 0-d tensor accepts axis 0 and -1, as in PyTorch (softmax(scalar, -1) is 1).
+  const n = Math.max(ndim, 1);
+  const a = axis < 0 ? axis + n : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= n) {
     throw new ArgumentError(`${what} ${axis} is out of range for a tensor with ${ndim} dimensions`);
   }
   return a;

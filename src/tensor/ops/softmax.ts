@@ -2,8 +2,8 @@
 import { getBackend } from "../../backend/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
-import { normAxis } from "../shape.js";
-import { transpose } from "./layout.js";
+import { normAxis, sizeOf } from "../shape.js";
+import { permute, transpose } from "./layout.js";
 
 /** Runs a last-axis op on any axis by moving that axis last and back. */
 function alongAxis(x: Tensor, dim: number, op: (t: Tensor) => Tensor): Tensor {
@@ -96,8 +96,13 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
 /** log(sum(exp(x))) along `dim`, stable. */
 export function logsumexp(x: Tensor, dim = -1, keepDim = false): Tensor {
   const d = normAxis(dim, x.ndim);
-  const moved = x.ndim === 0 || d === x.ndim - 1 ? x : transpose(x, d, -1);
-  const [r, c] = rows(moved);
+  // Move `dim` last keeping the other axes in order, so the rows come out in the order of the
+  // output shape (a transpose would swap `dim` with the last axis and scramble 3-d+ results).
+  const perm = [...x.shape.keys()].filter((i) => i !== d).concat(x.ndim === 0 ? [] : [d]);
+  const moved = x.ndim === 0 || d === x.ndim - 1 ? x : permute(x, perm);
+  const c = rows(moved)[1];
+  // Rows counted from the other axes: with an empty `dim` each row is still there, and is -inf.
+  const r = x.ndim === 0 ? 1 : sizeOf(moved.shape.slice(0, -1));
   const src = moved.f32("logsumexp");
   const lse = rowLogSumExp(src, r, c);
   const keptShape = [...x.shape];
@@ -115,7 +120,8 @@ export function logsumexp(x: Tensor, dim = -1, keepDim = false): Tensor {
           for (let j = 0; j < c; j++) dx[i * c + j] = gd[i] * Math.exp(src[i * c + j] - lse[i]);
         }
         const gm = new Tensor(dx, moved.shape);
-        return [moved === x ? gm : transpose(gm, d, -1)];
+        const inverse = perm.map((_, i) => perm.indexOf(i));
+        return [moved === x ? gm : permute(gm, inverse)];
       },
     });
   }
