@@ -1,0 +1,103 @@
+/**
+ * IEEE half precision (F16) and bfloat16 (BF16) <-> float32, bit-exact, for Node versions
+ * without `Float16Array`. Narrowing rounds to nearest, ties to even (what PyTorch and NumPy
+ * do), overflows to infinity and keeps NaN a quiet NaN with its sign.
+ */
+
+const SCRATCH_F32 = new Float32Array(1);
+const SCRATCH_U32 = new Uint32Array(SCRATCH_F32.buffer);
+
+// A 256 KB table: decoding is then one load per element, which matters for 300M-element files.
+const F16_TO_F32 = (() => {
+  const table = new Float32Array(65536);
+  const bits = new Uint32Array(table.buffer);
+  for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16;
+    const exp = (h >>> 10) & 0x1f;
+    const mant = h & 0x3ff;
+    if (exp === 0) table[h] = (sign ? -1 : 1) * mant * 2 ** -24;
+    else if (exp === 0x1f) bits[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0;
+    else bits[h] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
+  }
+  return table;
+})();
+
+/** float32 bits (as an unsigned 32-bit integer) -> F16 bits. */
+export function f32BitsToF16(x: number): number {
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) {
+    // Setting the quiet bit keeps a NaN whose payload lives only in the low 13 bits from
+    // becoming infinity once those bits are shifted out.
+    return mant === 0 ? sign | 0x7c00 : sign | 0x7e00 | (mant >>> 13);
+  }
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal result: value / 2^-24 = full mantissa >> (14 - e). Below half the smallest
+    // subnormal (e < -10) everything rounds to zero.
+    if (e < -10) return sign;
+    const full = mant | 0x800000;
+    const shift = 14 - e;
+    const rest = full & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    let m = full >>> shift;
+    if (rest > half || (rest === half && (m & 1) === 1)) m++;
+    // m may reach 0x400, which is exactly the encoding of the smallest normal: still right.
+    return sign | m;
+  }
+  const h = sign | (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // A carry out of the mantissa bumps the exponent, and from 0x7bff lands on infinity: both right.
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) return h + 1;
+  return h;
+}
+
+/** F16 bits -> the float32 value (every F16 value is exactly representable). */
+export function f16BitsToF32(h: number): number {
+  return F16_TO_F32[h & 0xffff];
+}
+
+/** float32 bits -> BF16 bits (the top half, rounded to nearest even). */
+export function f32BitsToBf16(x: number): number {
+  if ((x & 0x7fffffff) > 0x7f800000) return (x >>> 16) | 0x40;
+  // Adding 0x7fff plus the lowest kept bit rounds ties to even; cannot pass 2^32 for non-NaN x.
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** BF16 bits -> the float32 value. */
+export function bf16BitsToF32(b: number): number {
+  SCRATCH_U32[0] = (b & 0xffff) << 16;
+  return SCRATCH_F32[0];
+}
+
+/** A float32 value -> its bits as an unsigned integer. */
+export function f32Bits(value: number): number {
+  SCRATCH_F32[0] = value;
+  return SCRATCH_U32[0];
+}
+
+/** Decodes `src` (F16 bits) into `out` starting at `outOffset`. */
+export function f16ToFloat32(src: Uint16Array, out: Float32Array, outOffset: number): void {
+  for (let i = 0; i < src.length; i++) out[outOffset + i] = F16_TO_F32[src[i]];
+}
+
+/** Decodes `src` (BF16 bits) into `out` starting at `outOffset`. */
+export function bf16ToFloat32(src: Uint16Array, out: Float32Array, outOffset: number): void {
+  // BF16 is the top half of a float32: widen the bits, no arithmetic.
+  const outBits = new Uint32Array(out.buffer, out.byteOffset + outOffset * 4, src.length);
+  for (let i = 0; i < src.length; i++) outBits[i] = src[i] << 16;
+}
+
+/** Encodes `src[srcOffset ..]` as F16 bits into all of `out`. */
+export function float32ToF16(src: Float32Array, srcOffset: number, out: Uint16Array): void {
+  const bits = new Uint32Array(src.buffer, src.byteOffset + srcOffset * 4, out.length);
+  for (let i = 0; i < out.length; i++) out[i] = f32BitsToF16(bits[i]);
+}
+
+/** Encodes `src[srcOffset ..]` as BF16 bits into all of `out`. */
+export function float32ToBf16(src: Float32Array, srcOffset: number, out: Uint16Array): void {
+  const bits = new Uint32Array(src.buffer, src.byteOffset + srcOffset * 4, out.length);
+  for (let i = 0; i < out.length; i++) out[i] = f32BitsToBf16(bits[i]);
+}
