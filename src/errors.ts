@@ -129,3 +129,19 @@ export class IntegrityError extends VlmError {
     this.file = file;
   }
 }
+
+/**
+ * A pickle (PyTorch checkpoint) that names a global outside the loader's allow-list. Unpickling
+ * stops there: nothing the file names is ever imported or called, so a malicious checkpoint
+ * fails with this error instead of running code.
+ */
+export class UnsafePickleError extends VlmError {
+  readonly file: string;
+  /** The refused global as `module.name`, e.g. `posix.system`. */
+  readonly global: string;
+  constructor(file: string, global: string, message: string) {
+    super("E_UNSAFE_PICKLE", `${file}: ${message}`);
+    this.file = file;
+    this.global = global;
+  }
+}
