@@ -92,11 +92,14 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, seed: (t
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      // A stored .grad gets its own storage: `g` may be shared with another leaf (add passes
+      // the same tensor to both inputs), with a view of it, or with the caller's `gradient`, and
+      // optimizers zero and clip .grad in place.
       if (!t.gradFn) {
-        t.grad = t.grad ? add(t.grad, g) : g;
+        t.grad = t.grad ? add(t.grad, g) : g.clone();
         continue;
       }
-      if (t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g;
+      if (t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
       const inputGrads = t.gradFn.backward(g);
       t.gradFn.inputs.forEach((input, i) => {
         const ig = inputGrads[i];

@@ -1,0 +1,106 @@
+/** The autograd engine: accumulation, noGrad, detach, reuse, errors, retainGrad. */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { AutogradError, DTypeError, ShapeError } from "../../src/errors.js";
+import {
+  add, enableGrad, exp, isGradEnabled, mul, noGrad, scalar, sum, tanh, tensor, zeros,
+} from "../../src/tensor/index.js";
+import { assertClose } from "../support/assert.js";
+
+describe("autograd engine", () => {
+  test("two backward() calls accumulate into .grad", () => {
+    const x = tensor([1, 2, 3]).setRequiresGrad();
+    sum(mul(x, x)).backward();
+    sum(mul(x, 3)).backward();
+    assertClose(x.grad!, [2 + 3, 4 + 3, 6 + 3]);
+  });
+  test("backward twice through the same graph accumulates too", () => {
+    const x = tensor([1, 2]).setRequiresGrad();
+    const y = sum(exp(x));
+    y.backward();
+    y.backward();
+    assertClose(x.grad!, [2 * Math.E, 2 * Math.E ** 2], { rtol: 1e-6 });
+  });
+  test("noGrad records nothing; enableGrad records inside it; the flag is restored after a throw", () => {
+    const x = tensor([1, 2]).setRequiresGrad();
+    const y = noGrad(() => mul(x, 2));
+    assert.equal(y.gradFn, null);
+    assert.equal(y.requiresGrad, false);
+    assert.throws(() => sum(y).backward(), AutogradError);
+    const z = noGrad(() => enableGrad(() => mul(x, 2)));
+    assert.notEqual(z.gradFn, null);
+    assert.throws(() => noGrad(() => { throw new Error("boom"); }));
+    assert.equal(isGradEnabled(), true);
+  });
+  test("detach stops gradients (and shares storage)", () => {
+    const x = tensor([1, 2]).setRequiresGrad();
+    const d = x.detach();
+    assert.equal(d.requiresGrad, false);
+    assert.equal(d.data, x.data);
+    const y = sum(add(mul(x, 2), mul(d, 100)));
+    y.backward();
+    assertClose(x.grad!, [2, 2]);
+  });
+  test("a tensor used twice gets the sum of both gradients", () => {
+    const x = tensor([1.5, -2]).setRequiresGrad();
+    sum(add(x, x)).backward();
+    assertClose(x.grad!, [2, 2]);
+    x.grad = null;
+    sum(mul(x, x)).backward();
+    assertClose(x.grad!, [3, -4]);
+    x.grad = null;
+    // A diamond: y = tanh(x), z = y * y + y -> dz/dx = (2y + 1)(1 - y^2)
+    const y = tanh(x);
+    sum(add(mul(y, y), y)).backward();
+    const t = [Math.tanh(1.5), Math.tanh(-2)];
+    assertClose(x.grad!, t.map((v) => (2 * v + 1) * (1 - v * v)), { rtol: 1e-5 });
+  });
+  test("backward on a non-scalar without a gradient throws AutogradError; with one it works", () => {
+    const x = tensor([1, 2]).setRequiresGrad();
+    const y = mul(x, 3);
+    assert.throws(() => y.backward(), (e) => e instanceof AutogradError && /non-scalar/.test(e.message));
+    y.backward(tensor([1, 10]));
+    assertClose(x.grad!, [3, 30]);
+    assert.throws(() => y.backward(tensor([1, 2, 3])), ShapeError);
+  });
+  test("backward on a tensor that needs no grad throws AutogradError", () => {
+    assert.throws(() => sum(tensor([1, 2])).backward(), AutogradError);
+  });
+  test("retainGrad keeps an intermediate gradient; others are dropped", () => {
+    const x = tensor([1, 2]).setRequiresGrad();
+    const h = mul(x, 2).retainGrad();
+    const k = mul(h, 1);
+    sum(mul(h, k)).backward();
+    assertClose(h.grad!, [4, 8]);
+    assert.equal(k.grad, null);
+    assertClose(x.grad!, [8, 16]);
+  });
+  test("a scalar leaf's backward seeds 1; 0-d gradients are 0-d", () => {
+    const s = scalar(4).setRequiresGrad();
+    s.backward();
+    assert.deepEqual(s.grad!.shape, []);
+    assert.equal(s.grad!.item(), 1);
+  });
+  test("leaves get their own gradient storage (an in-place edit of one .grad leaves the others alone)", () => {
+    const a = tensor([1, 2]).setRequiresGrad();
+    const b = tensor([3, 4]).setRequiresGrad();
+    const g = tensor([1, 1]);
+    add(a, b).backward(g);
+    assert.notEqual(a.grad!.data, b.grad!.data);
+    assert.notEqual(a.grad!.data, g.data);
+    (a.grad!.data as Float32Array).fill(0); // e.g. an optimizer zeroing or clipping in place
+    assertClose(b.grad!, [1, 1]);
+    assertClose(g, [1, 1]);
+  });
+  test("a deep chain (20 000 ops) does not overflow the stack", () => {
+    const x = tensor([1]).setRequiresGrad();
+    let y = x;
+    for (let i = 0; i < 20000; i++) y = add(y, 0);
+    sum(y).backward();
+    assertClose(x.grad!, [1]);
+  });
+  test("only float32 tensors can require grad", () => {
+    assert.throws(() => tensor([1], { dtype: "int32" }).setRequiresGrad(), DTypeError);
+    assert.equal(zeros([2]).requiresGrad, false);
+  });
+});
