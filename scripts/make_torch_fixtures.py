@@ -101,13 +101,15 @@ class Block(nn.Module):
         self.conv1 = nn.Conv2d(3, 4, kernel_size=2, stride=2, bias=False)
         self.class_embedding = nn.Parameter(torch.randn(4))
         self.ln_pre = nn.LayerNorm(4)
+        # CLIP's blocks: in_proj_weight is a parameter of the attention, out_proj a submodule.
+        self.attn = nn.MultiheadAttention(4, 2)
         self.register_buffer("position_ids", torch.arange(3))
         # OpenAI's CLIP keeps attn_mask like this: an attribute, so not in state_dict().
         self.attn_mask = torch.ones(2, 2)
 
     def forward(self, x):
-        x = self.conv1(x).mean((2, 3)) + self.class_embedding
-        return self.ln_pre(x) + self.attn_mask.sum()
+        x = self.ln_pre(self.conv1(x).mean((2, 3)) + self.class_embedding)[None]
+        return self.attn(x, x, x, need_weights=False)[0][0] + self.attn_mask.sum()
 
 
 class TinyClip(nn.Module):

@@ -35,13 +35,17 @@ export function torchScriptSlots(zip: ZipReader, archive: string): (className: s
     if (start < 0) return undefined;
     const next = source.slice(start + 1).search(/^class /m);
     const body = next < 0 ? source.slice(start) : source.slice(start, start + 1 + next);
-    return { parameters: declared(body, "__parameters__"), buffers: declared(body, "__buffers__") };
+    const parameters = declared(body, "__parameters__");
+    const buffers = declared(body, "__buffers__");
+    // A class without the declarations is one we cannot read; keeping every tensor beats
+    // silently returning an empty state dict.
+    return parameters && buffers ? { parameters, buffers } : undefined;
   };
 }
 
-function declared(body: string, field: string): string[] {
+function declared(body: string, field: string): string[] | undefined {
   const list = new RegExp(`^\\s+${field} = \\[([^\\]]*)\\]`, "m").exec(body);
-  return list ? [...list[1].matchAll(/"([^"]*)"/g)].map((m) => m[1]) : [];
+  return list ? [...list[1].matchAll(/"([^"]*)"/g)].map((m) => m[1]) : undefined;
 }
 
 function escape(text: string): string {
