@@ -72,6 +72,10 @@ class FakeHub {
   protected = new Map<string, { token: string; gated: boolean }>();
   /** CDN blobs (by sha256) whose next GET is cut after this many bytes. */
   cutOnce = new Map<string, number>();
+  /** CDN blobs whose next GET sends this many bytes and then stalls, connection open. */
+  stallOnce = new Map<string, number>();
+  /** The CDN answers 200 with the whole file even to Range requests, as some servers do. */
+  ignoreRange = false;
   /** Answer 503 to this many API requests before behaving. */
   failApi = 0;
 
@@ -166,6 +170,14 @@ class FakeHub {
       res.write(file.bytes.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 50));
       return;
     }
+    const stall = this.stallOnce.get(sha!);
+    if (stall !== undefined && req.method === "GET") {
+      this.stallOnce.delete(sha!);
+      res.writeHead(200, { "content-length": String(file.bytes.length) });
+      res.write(file.bytes.subarray(0, stall));
+      return;
+    }
+    if (this.ignoreRange) delete req.headers.range;
     serveBytes(req, res, file.bytes, { etag: `"${sha}"` });
   }
 }
@@ -337,6 +349,32 @@ describe("resolveModelPath from the Hub", () => {
       ["bytes=12345-"],
     );
     assert.ok(readFileSync(join(dir, "model.safetensors")).equals(weights.bytes));
+  });
+
+  // The timeout turns a regression (no idle timeout) into a failure instead of a hung suite.
+  it("aborts a stalled download after the idle timeout and resumes it", { timeout: 10_000 }, async () => {
+    const weights = repo.files.get("model.safetensors")!;
+    fake.stallOnce.set(weights.etag, 100_000);
+    const dir = await resolveModelPath(REPO, opts({ files: ["model.safetensors"], timeoutMs: 300 }));
+    const gets = fake.log.filter((r) => r.server === "cdn" && r.method === "GET");
+    assert.equal(gets.length, 2);
+    assert.match(gets[1]!.range ?? "", /^bytes=[1-9]\d*-$/);
+    assert.ok(readFileSync(join(dir, "model.safetensors")).equals(weights.bytes));
+  });
+
+  it("rewrites from byte 0 when the server ignores the Range header", async () => {
+    const weights = repo.files.get("model.safetensors")!;
+    const blobs = join(home, "hub", "models--vlmkit-test--clip-tiny", "blobs");
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${weights.etag}.incomplete`), weights.bytes.subarray(0, 5000));
+    fake.ignoreRange = true;
+    try {
+      const dir = await resolveModelPath(REPO, opts({ files: ["model.safetensors"] }));
+      assert.ok(readFileSync(join(dir, "model.safetensors")).equals(weights.bytes));
+    } finally {
+      fake.ignoreRange = false;
+    }
+    assert.equal(fake.count({ server: "cdn", method: "GET", range: "bytes=5000-" }), 1);
   });
 
   it("rejects bytes whose sha256 differs from the LFS etag, and deletes the partial file", async () => {
