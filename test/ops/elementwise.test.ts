@@ -33,7 +33,7 @@ forEachBackend("elementwise edge cases", () => {
     assertClose(exp(tensor([-200, -104])), [0, 0], { atol: 0 });
     const s = sigmoid(tensor([-100, 100, -Infinity, Infinity]));
     assert.ok(s.data[0] >= 0 && s.data[0] < 1e-40, `sigmoid(-100) = ${s.data[0]}`);
-    assertClose(s.reshape(-1), [s.data[0], 1, 0, 1], { atol: 0, rtol: 0 });
+    assertClose(s, [Number(s.data[0]), 1, 0, 1], { atol: 0, rtol: 0 });
     assertClose(tanh(tensor([-50, 50, -Infinity, Infinity])), [-1, 1, -1, 1], { atol: 0 });
     assertClose(erf(tensor([-10, 10, -Infinity, Infinity])), [-1, 1, -1, 1], { atol: 0 });
   });

@@ -61,10 +61,11 @@ export function closeness(actual: Tensor | ArrayLike<number>, expected: Expected
   return { ok: bad === 0 && a.values.length === e.values.length, bad, worst, a, e, atol, rtol };
 }
 
-export function assertClose(actual: Tensor, expected: Expected, tol: Tolerance = {}, label = ""): void {
+export function assertClose(actual: Tensor | Float32Array, expected: Expected, tol: Tolerance = {}, label = ""): void {
   const pre = label ? `${label}: ` : "";
+  const shape = actual instanceof Tensor ? actual.shape : [actual.length];
   if (expected instanceof Tensor) {
-    assert.deepEqual([...actual.shape], [...expected.shape], `${pre}shape [${actual.shape}] != expected [${expected.shape}]`);
+    assert.deepEqual([...shape], [...expected.shape], `${pre}shape [${shape}] != expected [${expected.shape}]`);
   }
   const r = closeness(actual, expected, tol);
   if (r.a.values.length !== r.e.values.length) {
@@ -74,6 +75,6 @@ export function assertClose(actual: Tensor, expected: Expected, tol: Tolerance =
   const i = r.worst;
   assert.fail(
     `${pre}${r.bad} of ${r.a.values.length} values differ (atol ${r.atol}, rtol ${r.rtol}); worst at ` +
-      `${unravel(i, actual.shape)}: got ${r.a.values[i]}, expected ${r.e.values[i]} (|diff| ${Math.abs(r.a.values[i] - r.e.values[i])})`,
+      `${unravel(i, shape)}: got ${r.a.values[i]}, expected ${r.e.values[i]} (|diff| ${Math.abs(r.a.values[i] - r.e.values[i])})`,
   );
 }
