@@ -87,6 +87,13 @@ export class ImageDecodeError extends VlmError {
   }
 }
 
+/** Text that cannot be tokenised as asked (too long without truncation, unknown id, ...). */
+export class TokenizerError extends VlmError {
+  constructor(message: string) {
+    super("E_TOKENIZER", message);
+  }
+}
+
 /** A Hugging Face Hub request that failed (HTTP status, network, malformed answer); names the URL. */
 export class HubError extends VlmError {
   readonly url: string | undefined;
