@@ -318,3 +318,14 @@ test("MLP activations by HF name", () => {
   }
   assert.throws(() => new MLP(4, 8, { act: "nope" as never }), /unknown activation "nope"/);
 });
+
+test("a non-persistent buffer is walked but not saved", () => {
+  class Rope extends Module {
+    proj = new Linear(2, 2);
+    inv_freq = this.registerBuffer("inv_freq", zeros([4]), { persistent: false });
+  }
+  const r = new Rope();
+  assert.deepEqual([...r.namedBuffers()].map(([k]) => k), ["inv_freq"]);
+  assert.deepEqual([...r.stateDict().keys()], ["proj.weight", "proj.bias"]);
+  assert.equal(r.parameters().length, 2);
+});
