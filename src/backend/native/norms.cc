@@ -61,27 +61,35 @@ VLM_AVX2 float sum_avx2(const float* x, int64_t n) {
   return hsum256(_mm256_add_ps(s0, s1));
 }
 
-// sum((x - c)^2); c = 0 gives the sum of squares.
-VLM_AVX2 float sum_sq_avx2(const float* x, int64_t n, float c) {
+struct Moments {
+  float sum;     // sum(x - c)
+  float sum_sq;  // sum((x - c)^2)
+};
+
+// Centred sums around c; with c = 0, sum_sq is the sum of squares.
+VLM_AVX2 Moments moments_avx2(const float* x, int64_t n, float c) {
   const int64_t full = n & ~int64_t{7};
   const __m256 vc = _mm256_set1_ps(c);
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  __m256 s = _mm256_setzero_ps(), q0 = _mm256_setzero_ps(), q1 = _mm256_setzero_ps();
   int64_t j = 0;
   for (; j + 16 <= full; j += 16) {
     const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + j), vc);
     const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(x + j + 8), vc);
-    s0 = _mm256_fmadd_ps(d0, d0, s0);
-    s1 = _mm256_fmadd_ps(d1, d1, s1);
+    s = _mm256_add_ps(s, _mm256_add_ps(d0, d1));
+    q0 = _mm256_fmadd_ps(d0, d0, q0);
+    q1 = _mm256_fmadd_ps(d1, d1, q1);
   }
   if (j < full) {
     const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + j), vc);
-    s0 = _mm256_fmadd_ps(d, d, s0);
+    s = _mm256_add_ps(s, d);
+    q0 = _mm256_fmadd_ps(d, d, q0);
   }
   if (full < n) {
     const __m256 d = _mm256_sub_ps(load_tail(x + full, tail_mask256(static_cast<int>(n - full)), c), vc);
-    s1 = _mm256_fmadd_ps(d, d, s1);
+    s = _mm256_add_ps(s, d);
+    q1 = _mm256_fmadd_ps(d, d, q1);
   }
-  return hsum256(_mm256_add_ps(s0, s1));
+  return {hsum256(s), hsum256(_mm256_add_ps(q0, q1))};
 }
 
 // out = (x - c) * s * w + b, with w/b optional.
@@ -119,10 +127,14 @@ float sum_portable(const float* x, int64_t n) {
   return s;
 }
 
-float sum_sq_portable(const float* x, int64_t n, float c) {
-  float s = 0.0f;
-  for (int64_t j = 0; j < n; ++j) s += (x[j] - c) * (x[j] - c);
-  return s;
+Moments moments_portable(const float* x, int64_t n, float c) {
+  Moments m = {0.0f, 0.0f};
+  for (int64_t j = 0; j < n; ++j) {
+    const float d = x[j] - c;
+    m.sum += d;
+    m.sum_sq += d * d;
+  }
+  return m;
 }
 
 template <typename RowFn>
@@ -150,9 +162,13 @@ void layer_norm(const float* x, const float* weight, const float* bias, float* o
   const float n = static_cast<float>(cols);
   for_rows(rows, cols, [&](int64_t r) {
     const float* xr = x + r * cols;
-    // Two passes (mean, then centred squares): no cancellation when |mean| >> std.
-    const float mu = (avx2 ? sum_avx2(xr, cols) : sum_portable(xr, cols)) / n;
-    const float var = (avx2 ? sum_sq_avx2(xr, cols, mu) : sum_sq_portable(xr, cols, mu)) / n;
+    // Corrected two-pass algorithm (Chan, Golub, LeVeque): a rough mean, then sums centred on
+    // it, whose first moment fixes the mean's rounding error. A float32 sum alone is off by
+    // ~1e-4 of the std when |mean| >> std (e.g. mean 1000, std 1).
+    const float rough = (avx2 ? sum_avx2(xr, cols) : sum_portable(xr, cols)) / n;
+    const Moments c = avx2 ? moments_avx2(xr, cols, rough) : moments_portable(xr, cols, rough);
+    const float mu = rough + c.sum / n;
+    const float var = (c.sum_sq - c.sum * c.sum / n) / n;
     const float rs = 1.0f / std::sqrt(var + eps);
     if (mean) mean[r] = mu;
     if (rstd) rstd[r] = rs;
@@ -167,7 +183,7 @@ void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int
   const float n = static_cast<float>(cols);
   for_rows(rows, cols, [&](int64_t r) {
     const float* xr = x + r * cols;
-    const float ss = avx2 ? sum_sq_avx2(xr, cols, 0.0f) : sum_sq_portable(xr, cols, 0.0f);
+    const float ss = (avx2 ? moments_avx2(xr, cols, 0.0f) : moments_portable(xr, cols, 0.0f)).sum_sq;
     const float rs = 1.0f / std::sqrt(ss / n + eps);
     if (rstd) rstd[r] = rs;
     if (avx2) normalize_row_avx2(xr, weight, nullptr, out + r * cols, cols, 0.0f, rs);

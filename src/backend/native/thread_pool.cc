@@ -27,7 +27,10 @@ ThreadPool::~ThreadPool() { stop(); }
 void ThreadPool::start(int nthreads) {
   nthreads_ = nthreads < 1 ? 1 : nthreads;
   stopping_ = false;
-  for (int tid = 1; tid < nthreads_; ++tid) workers_.emplace_back(&ThreadPool::worker_loop, this, tid);
+  // Workers must know the generation they start at: reading it themselves could happen after
+  // the first run() has already bumped it, and that job would then wait for them forever.
+  const uint64_t gen = generation_.load(std::memory_order_relaxed);
+  for (int tid = 1; tid < nthreads_; ++tid) workers_.emplace_back(&ThreadPool::worker_loop, this, tid, gen);
 }
 
 void ThreadPool::stop() {
@@ -48,8 +51,7 @@ void ThreadPool::resize(int nthreads) {
   start(nthreads);
 }
 
-void ThreadPool::worker_loop(int tid) {
-  uint64_t seen = generation_.load(std::memory_order_acquire);
+void ThreadPool::worker_loop(int tid, uint64_t seen) {
   for (;;) {
     uint64_t gen = seen;
     for (int i = 0; i < kSpinIterations; ++i) {

@@ -35,7 +35,7 @@ class ThreadPool {
  private:
   void start(int nthreads);
   void stop();
-  void worker_loop(int tid);
+  void worker_loop(int tid, uint64_t seen);
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;

@@ -1,0 +1,391 @@
+// The native backend against the js reference, kernel by kernel, on shapes chosen to hit every
+// edge: empty and 1-sized dimensions, micro-tile remainders (6x16 / 12x32 / 4x8), cache-block
+// boundaries, the small-m direct path, broadcasts, threads, NaN/inf and huge values.
+// When the addon is not built the whole file is skipped with a note, never failed.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { AttentionParams, Backend, MatmulParams } from "../backend.js";
+import { jsBackend } from "../js/index.js";
+import { createNativeBackend, nativeInfo } from "./index.js";
+
+let native: Backend | null = null;
+let skip: string | false = false;
+try {
+  native = createNativeBackend();
+} catch (err) {
+  skip = `native addon unavailable (${(err as Error).message}); build it with "npm rebuild"`;
+}
+
+function rng(seed: number): () => number {
+  // mulberry32: small, seedable, good enough for test data.
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randn(n: number, seed: number, scale = 1, offset = 0): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => offset + scale * (2 * r() - 1));
+}
+
+/** |actual - expected| <= abs + rel |expected| everywhere; NaN and infinities must match exactly. */
+function assertClose(actual: Float32Array, expected: Float32Array, abs: number, rel: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(a)
+      : Number.isFinite(e)
+        ? Math.abs(a - e) <= abs + rel * Math.abs(e)
+        : a === e;
+    if (!ok) assert.fail(`${what}: element ${i} is ${a}, expected ${e} (tolerance ${abs} + ${rel}|e|)`);
+  }
+}
+
+function absMax(x: Float32Array): number {
+  let m = 0;
+  for (const v of x) if (Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
+  return m;
+}
+
+function both<T extends unknown[]>(
+  size: number, run: (be: Backend, out: Float32Array, ...args: T) => void, ...args: T
+): [Float32Array, Float32Array] {
+  const got = new Float32Array(size);
+  const want = new Float32Array(size);
+  run(native!, got, ...args);
+  run(jsBackend, want, ...args);
+  return [got, want];
+}
+
+const SIZES = [0, 1, 2, 5, 6, 7, 15, 16, 17, 33, 64, 100, 257];
+
+interface GemmCase extends MatmulParams {
+  seed: number;
+}
+
+/** Runs one GEMM on both backends from the same inputs (and the same initial out). */
+function checkGemm(c: GemmCase, prepare?: (a: Float32Array, b: Float32Array) => void): void {
+  const aCount = c.strideA === 0 ? 1 : c.batch;
+  const bCount = c.strideB === 0 ? 1 : c.batch;
+  const a = randn(Math.max(aCount * c.strideA, c.m * c.k), c.seed);
+  const b = randn(Math.max(bCount * c.strideB, c.k * c.n), c.seed + 1);
+  prepare?.(a, b);
+  const init = randn(c.batch * c.m * c.n, c.seed + 2);
+  const got = init.slice();
+  const want = init.slice();
+  native!.matmul(a, b, got, c);
+  jsBackend.matmul(a, b, want, c);
+  const label = `gemm ${JSON.stringify({ ...c, bias: c.bias ? "yes" : undefined, cacheB: undefined })}`;
+  // Rounding grows with k and with the size of the terms (which may cancel), not of the result.
+  const termScale = Math.max(1, absMax(a) * absMax(b));
+  assertClose(got, want, 1e-5 * Math.max(1, c.k) * termScale, 1e-5, label);
+}
+
+function gemmCase(m: number, n: number, k: number, extra: Partial<GemmCase> = {}): GemmCase {
+  return { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0, seed: m * 7919 + n * 31 + k, ...extra };
+}
+
+function forThreads(body: (threads: number) => void): void {
+  const before = native!.threads();
+  try {
+    for (const t of [1, 2]) {
+      native!.setThreads(t);
+      body(t);
+    }
+  } finally {
+    native!.setThreads(before);
+  }
+}
+
+describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip }, () => {
+  it("matmul: every size mix, all transpose flags, 1 and 2 threads", () => {
+    forThreads(() => {
+      for (const [i, m] of SIZES.entries()) {
+        for (const [j, n] of SIZES.entries()) {
+          const k = SIZES[(i + 2 * j) % SIZES.length];
+          const flags = (i + j) % 4;
+          checkGemm(gemmCase(m, n, k, { transA: (flags & 1) === 1, transB: (flags & 2) === 2 }));
+        }
+      }
+      for (const k of SIZES) checkGemm(gemmCase(17, 33, k, { transB: true }));
+    });
+  });
+
+  it("matmul: small m (the direct path) for both layouts of A and B", () => {
+    forThreads(() => {
+      for (let m = 1; m <= 9; m++) {
+        for (const flags of [0, 1, 2, 3]) {
+          for (const [n, k] of [[1, 1], [31, 7], [100, 65], [520, 300]]) {
+            checkGemm(gemmCase(m, n, k, { transA: (flags & 1) === 1, transB: (flags & 2) === 2 }));
+          }
+        }
+      }
+    });
+  });
+
+  it("matmul: cache-block boundaries (k across kc, m across mc)", () => {
+    forThreads(() => {
+      for (const [m, n, k] of [[300, 70, 600], [129, 257, 385], [50, 768, 768]]) {
+        checkGemm(gemmCase(m, n, k));
+        checkGemm(gemmCase(m, n, k, { transA: true, transB: true }));
+      }
+    });
+  });
+
+  it("matmul: batches with strides and broadcast operands, bias, accumulate", () => {
+    forThreads(() => {
+      for (const batch of [1, 2, 3, 4, 9]) {
+        for (const [m, n, k] of [[5, 17, 9], [20, 33, 16], [3, 40, 70]]) {
+          const mk = m * k;
+          const kn = k * n;
+          for (const [strideA, strideB] of [[mk, kn], [0, kn], [mk, 0], [mk + 3, kn + 5]]) {
+            for (const opts of [{}, { accumulate: true }, { bias: randn(n, 99) }, { bias: randn(n, 98), accumulate: true }]) {
+              checkGemm(gemmCase(m, n, k, { batch, strideA, strideB, transB: batch % 2 === 0, ...opts }));
+            }
+          }
+        }
+      }
+      checkGemm(gemmCase(4, 5, 0, { bias: randn(5, 3), accumulate: true }));
+      checkGemm(gemmCase(0, 5, 3, { batch: 0 }));
+    });
+  });
+
+  it("matmul: cacheB reuses packed panels until the version changes", () => {
+    for (const [m, n, k, transB] of [[50, 70, 40, true], [3, 33, 20, false], [1, 16, 8, true]] as const) {
+      const key = {};
+      const a = randn(m * k, 1);
+      const b = randn(k * n, 2);
+      const p = (version: number): MatmulParams => ({
+        batch: 1, m, n, k, transA: false, transB, strideA: 0, strideB: 0, cacheB: { key, version },
+      });
+      const run = (be: Backend, params: MatmulParams) => {
+        const out = new Float32Array(m * n);
+        be.matmul(a, b, out, params);
+        return out;
+      };
+      const first = run(native!, p(1));
+      assertClose(first, run(jsBackend, p(1)), 1e-5 * k, 1e-5, "cacheB first call");
+      b.set(randn(k * n, 3));
+      // Same version: the stale panels are used, proving that they are cached.
+      assert.deepEqual(run(native!, p(1)), first, "cacheB with an unchanged version must reuse the panels");
+      const fresh = run(native!, p(2));
+      assert.notDeepEqual(fresh, first);
+      assertClose(fresh, run(jsBackend, p(2)), 1e-5 * k, 1e-5, "cacheB after a version bump");
+      // A shape change under the same key and version must repack, not reuse mismatched panels.
+      const n2 = n - 1;
+      const out = new Float32Array(m * n2);
+      const want = new Float32Array(m * n2);
+      const p2 = { ...p(2), n: n2 };
+      native!.matmul(a, b, out, p2);
+      jsBackend.matmul(a, b, want, p2);
+      assertClose(out, want, 1e-5 * k, 1e-5, "cacheB shape change");
+    }
+  });
+
+  it("matmul: NaN and infinities propagate, huge values overflow like the reference", () => {
+    for (const m of [3, 20]) {
+      for (const transB of [false, true]) {
+        const c = gemmCase(m, 37, 29, { transB });
+        // NaN in A poisons its row; inf in B (against nonzero A) its column.
+        checkGemm(c, (a, b) => {
+          a[1 * 29 + 4] = NaN;
+          b[transB ? 5 * 29 + 3 : 3 * 37 + 5] = Infinity;
+        });
+        // Same signs only: with mixed signs, where the sum first overflows depends on the order.
+        checkGemm(c, (a, b) => {
+          a.fill(1e30);
+          b.fill(1e20);
+        });
+        checkGemm(c, (a, b) => {
+          for (let i = 0; i < a.length; i++) a[i] *= 1e18;
+          for (let i = 0; i < b.length; i++) b[i] *= 1e17;
+        });
+      }
+    }
+  });
+
+  it("matmul: rejects wrong lengths and bad sizes before touching memory", () => {
+    const p = gemmCase(4, 5, 6);
+    const out = new Float32Array(20);
+    assert.throws(() => native!.matmul(new Float32Array(23), new Float32Array(30), out, p), /a has 23 elements/);
+    assert.throws(() => native!.matmul(new Float32Array(24), new Float32Array(29), out, p), /b has 29 elements/);
+    assert.throws(() => native!.matmul(new Float32Array(24), new Float32Array(30), new Float32Array(21), p), /out has 21/);
+    assert.throws(() => native!.matmul(new Float32Array(24), new Float32Array(30), out, { ...p, bias: new Float32Array(4) }), /bias/);
+    assert.throws(() => native!.matmul(new Float32Array(24), new Float32Array(30), out, { ...p, m: -1 }), /m must be/);
+    assert.throws(() => native!.matmul(new Float32Array(24), new Float32Array(30), out, { ...p, k: 1.5 }), /k must be/);
+    assert.throws(() => native!.setThreads(0), /positive integer/);
+  });
+
+  it("softmax: rows with -inf, all -inf, NaN, +inf and huge values", () => {
+    forThreads(() => {
+      for (const [rows, cols] of [[0, 3], [1, 1], [3, 7], [5, 8], [4, 9], [2, 100], [64, 1000]]) {
+        const x = randn(rows * cols, rows + cols, 10);
+        if (rows >= 3 && cols >= 3) {
+          x[1] = -Infinity;
+          for (let j = 0; j < cols; j++) x[cols + j] = -Infinity;
+          x[2 * cols + 1] = NaN;
+        }
+        if (rows >= 4) x[3 * cols] = Infinity;
+        if (rows >= 5) x[4 * cols + 2] = 3e38;
+        const [got, want] = both(rows * cols, (be, out) => be.softmax(x, out, rows, cols));
+        assertClose(got, want, 1e-6, 1e-5, `softmax ${rows}x${cols}`);
+      }
+    });
+  });
+
+  it("layerNorm and rmsNorm: with and without weight/bias, statistics out", () => {
+    forThreads(() => {
+      for (const [rows, cols] of [[1, 1], [5, 7], [3, 8], [100, 33], [64, 768]]) {
+        for (const offset of [0, 1000]) {
+          const x = randn(rows * cols, rows * cols, 2, offset);
+          const w = randn(cols, 5);
+          const b = randn(cols, 6);
+          const tol = offset ? 1e-4 : 1e-5;
+          for (const [weight, bias] of [[null, null], [w, null], [null, b], [w, b]]) {
+            const stats = (be: Backend, out: Float32Array) => {
+              const mean = new Float32Array(rows);
+              const rstd = new Float32Array(rows);
+              be.layerNorm(x, weight, bias, out.subarray(0, rows * cols), rows, cols, 1e-5, mean, rstd);
+              out.set(mean, rows * cols);
+              out.set(rstd, rows * cols + rows);
+            };
+            const [got, want] = both(rows * cols + 2 * rows, stats);
+            assertClose(got, want, tol, tol, `layerNorm ${rows}x${cols} offset ${offset}`);
+          }
+          for (const weight of [null, w]) {
+            const [got, want] = both(rows * cols + rows, (be, out) => {
+              const rstd = new Float32Array(rows);
+              be.rmsNorm(x, weight, out.subarray(0, rows * cols), rows, cols, 1e-6, rstd);
+              out.set(rstd, rows * cols);
+            });
+            assertClose(got, want, 1e-6, 1e-5, `rmsNorm ${rows}x${cols}`);
+          }
+        }
+      }
+      const [got, want] = both(6, (be, out) => be.layerNorm(randn(6, 1), null, null, out, 2, 3, 1e-5));
+      assertClose(got, want, 1e-5, 1e-5, "layerNorm without statistics");
+    });
+  });
+
+  it("activations: match the reference over a range, at ±inf, NaN and huge values", () => {
+    const specials = [0, -0, 1e-30, -1e-30, 1e10, -1e10, 3e38, -3e38, Infinity, -Infinity, NaN, 88.8, -88.8, 104, -104];
+    const grid = Array.from({ length: 8001 }, (_, i) => -20 + i * 0.005);
+    const x = Float32Array.from([...specials, ...grid, ...randn(10007, 4, 6)]);
+    forThreads(() => {
+      for (const op of ["gelu", "geluTanh", "quickGelu", "silu"] as const) {
+        for (const n of [x.length, 1, 7, 9]) {
+          const xs = x.subarray(x.length - n);
+          const [got, want] = both(n, (be, out) => be[op](xs, out));
+          // 1e-6 absolute (the GELU spec), and ~2 ulp where |y| is large enough for that to be less.
+          assertClose(got, want, 1e-6, 2.5e-7, `${op} n=${n}`);
+        }
+      }
+    });
+  });
+
+  it("elementwise and norm kernels reject mismatched lengths", () => {
+    assert.throws(() => native!.gelu(new Float32Array(4), new Float32Array(3)), /out has 3 elements, expected 4/);
+    assert.throws(() => native!.softmax(new Float32Array(6), new Float32Array(6), 2, 4), /x has 6/);
+    assert.throws(
+      () => native!.layerNorm(new Float32Array(6), new Float32Array(2), null, new Float32Array(6), 2, 3, 1e-5),
+      /weight has 2/,
+    );
+  });
+
+  describe("attention", () => {
+    function checkAttention(p: AttentionParams, seed: number, tweak?: (q: Float32Array, k: Float32Array, v: Float32Array) => void) {
+      const q = randn(p.batch * p.heads * p.lq * p.headDim, seed);
+      const k = randn(p.batch * p.kvHeads * p.lk * p.headDim, seed + 1);
+      const v = randn(p.batch * p.kvHeads * p.lk * p.headDim, seed + 2);
+      tweak?.(q, k, v);
+      const [got, want] = both(p.batch * p.heads * p.lq * p.headDim, (be, out) => be.attention(q, k, v, out, p));
+      assertClose(got, want, 1e-5, 1e-5, `attention ${JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined })}`);
+    }
+
+    const base = (extra: Partial<AttentionParams>): AttentionParams => ({
+      batch: 2, heads: 3, kvHeads: 3, lq: 5, lk: 5, headDim: 8, scale: 0.35, causal: false, ...extra,
+    });
+
+    it("plain, causal (lq < lk and lq > lk), odd head sizes, 1 and 2 threads", () => {
+      forThreads(() => {
+        for (const headDim of [1, 3, 8, 20, 64, 72, 100]) {
+          checkAttention(base({ headDim }), headDim);
+          checkAttention(base({ headDim, causal: true, lq: 3, lk: 7 }), headDim + 1);
+          checkAttention(base({ headDim, causal: true, lq: 6, lk: 4 }), headDim + 2);
+        }
+        checkAttention(base({ batch: 2, heads: 12, kvHeads: 12, lq: 50, lk: 50, headDim: 64, scale: 0.125 }), 7);
+        checkAttention(base({ batch: 1, heads: 2, kvHeads: 1, lq: 1, lk: 301, headDim: 64, causal: true }), 8);
+        checkAttention(base({ lq: 0 }), 9);
+        checkAttention(base({ lk: 0, lq: 0 }), 10);
+      });
+    });
+
+    it("grouped-query attention", () => {
+      forThreads(() => {
+        checkAttention(base({ heads: 8, kvHeads: 2, lq: 9, lk: 13, headDim: 16 }), 11);
+        checkAttention(base({ heads: 8, kvHeads: 1, lq: 4, lk: 17, headDim: 24, causal: true }), 12);
+      });
+    });
+
+    it("additive masks broadcast over batch and heads; -inf hides keys; fully masked rows are NaN", () => {
+      forThreads(() => {
+        const lq = 6;
+        const lk = 11;
+        for (const [maskBatch, maskHeads] of [[1, 1], [2, 1], [1, 3], [2, 3]]) {
+          const mask = randn(maskBatch * maskHeads * lq * lk, maskBatch * 10 + maskHeads);
+          for (let i = 0; i < mask.length; i += 3) mask[i] = -Infinity;
+          for (let j = 0; j < lk; j++) mask[2 * lk + j] = -Infinity; // row 2 of the first block: all hidden
+          for (const causal of [false, true]) {
+            checkAttention(base({ lq, lk, headDim: 12, causal, mask, maskBatch, maskHeads }), 13);
+          }
+        }
+      });
+    });
+
+    it("NaN in q, k or v propagates like the reference", () => {
+      const p = base({ lq: 4, lk: 9, headDim: 16 });
+      checkAttention(p, 14, (q) => (q[3] = NaN));
+      checkAttention(p, 15, (_q, k) => (k[16 * 2 + 1] = NaN));
+      checkAttention(p, 16, (_q, _k, v) => (v[16 * 5 + 7] = NaN));
+      // Large scores; not much larger: the reference takes the max of unrounded (double) scores
+      // but exponentiates the float32-rounded ones, which turns into inf/NaN beyond ~1e8.
+      checkAttention(p, 17, (q) => (q[0] = 1000));
+    });
+
+    it("rejects inconsistent shapes", () => {
+      const p = base({});
+      const q = new Float32Array(2 * 3 * 5 * 8);
+      assert.throws(() => native!.attention(q, q, q, q, { ...p, kvHeads: 2 }), /multiple of kvHeads/);
+      assert.throws(() => native!.attention(q, q, q, q, { ...p, mask: new Float32Array(25), maskBatch: 3 }), /mask/);
+      assert.throws(() => native!.attention(q, q.subarray(1), q, q, p), /k has/);
+    });
+  });
+});
+
+// The kernels above ran on the best ISA of this CPU; rerun the file pinned to each slower path
+// that the CPU supports, so that the AVX2 and portable code is tested here too.
+const pinned = process.env.VLM_ISA;
+describe("native backend on the slower instruction sets", { skip: skip || (pinned ? "pinned run" : false) }, () => {
+  const isa = native ? nativeInfo().isa : "portable";
+  const slower = isa === "avx512" ? ["avx2", "portable"] : isa === "avx2" ? ["portable"] : [];
+  for (const target of slower) {
+    it(`VLM_ISA=${target}`, () => {
+      // Without NODE_TEST_CONTEXT, or the child reports to a parent runner and exits 0 on failure.
+      const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+      const run = spawnSync(
+        process.execPath, ["--import", "tsx", "--test", "--test-reporter=dot", fileURLToPath(import.meta.url)],
+        { env: { ...env, VLM_ISA: target }, encoding: "utf8" },
+      );
+      assert.equal(run.status, 0, `VLM_ISA=${target} run failed:\n${run.stdout}\n${run.stderr}`);
+    });
+  }
+});
