@@ -70,65 +70,64 @@ void kernel_portable(int64_t kc, const float* a, const float* b, float* c, int64
 template <int R>
 VLM_AVX2 void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int nr,
                           bool load_c, const float* bias) {
+  // Every loop over s and r has a constant trip count and is fully unrolled, so that the
+  // accumulator array lives in registers (S * R * 2 <= 12 of the 16 ymm registers).
   constexpr int S = R == 1 ? 4 : R == 2 ? 2 : 1;
-  __m256 acc[S][R][2];
-  for (int s = 0; s < S; ++s) {
-    for (int r = 0; r < R; ++r) acc[s][r][0] = acc[s][r][1] = _mm256_setzero_ps();
-  }
+  __m256 acc[S * R * 2];
+#pragma GCC unroll 16
+  for (int i = 0; i < S * R * 2; ++i) acc[i] = _mm256_setzero_ps();
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
   int64_t p = 0;
-#pragma GCC unroll 2
-  for (; p + S <= kc; p += S) {
+  for (; p + S <= kc; p += S, a += S * R, b += S * 16) {
+#pragma GCC unroll 4
     for (int s = 0; s < S; ++s) {
-      const __m256 b0 = _mm256_load_ps(b + (p + s) * 16), b1 = _mm256_load_ps(b + (p + s) * 16 + 8);
+      const __m256 b0 = _mm256_load_ps(b + s * 16), b1 = _mm256_load_ps(b + s * 16 + 8);
+#pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m256 av = _mm256_broadcast_ss(a + (p + s) * R + r);
-        acc[s][r][0] = _mm256_fmadd_ps(av, b0, acc[s][r][0]);
-        acc[s][r][1] = _mm256_fmadd_ps(av, b1, acc[s][r][1]);
+        const __m256 av = _mm256_broadcast_ss(a + s * R + r);
+        acc[(s * R + r) * 2] = _mm256_fmadd_ps(av, b0, acc[(s * R + r) * 2]);
+        acc[(s * R + r) * 2 + 1] = _mm256_fmadd_ps(av, b1, acc[(s * R + r) * 2 + 1]);
       }
     }
   }
-  for (; p < kc; ++p) {
-    const __m256 b0 = _mm256_load_ps(b + p * 16), b1 = _mm256_load_ps(b + p * 16 + 8);
+  for (; p < kc; ++p, a += R, b += 16) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + p * R + r);
-      acc[0][r][0] = _mm256_fmadd_ps(av, b0, acc[0][r][0]);
-      acc[0][r][1] = _mm256_fmadd_ps(av, b1, acc[0][r][1]);
+      const __m256 av = _mm256_broadcast_ss(a + r);
+      acc[r * 2] = _mm256_fmadd_ps(av, b0, acc[r * 2]);
+      acc[r * 2 + 1] = _mm256_fmadd_ps(av, b1, acc[r * 2 + 1]);
     }
   }
+#pragma GCC unroll 4
   for (int s = 1; s < S; ++s) {
-    for (int r = 0; r < R; ++r) {
-      acc[0][r][0] = _mm256_add_ps(acc[0][r][0], acc[s][r][0]);
-      acc[0][r][1] = _mm256_add_ps(acc[0][r][1], acc[s][r][1]);
-    }
+#pragma GCC unroll 16
+    for (int i = 0; i < R * 2; ++i) acc[i] = _mm256_add_ps(acc[i], acc[s * R * 2 + i]);
   }
-  if (nr == 16) {
-    const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
-    const __m256 bias1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
-    for (int r = 0; r < R; ++r) {
-      float* cr = c + r * ldc;
-      __m256 v0 = _mm256_add_ps(acc[0][r][0], bias0), v1 = _mm256_add_ps(acc[0][r][1], bias1);
+  const __m256i m0 = tail_mask256(nr), m1 = tail_mask256(nr - 8);
+  const bool full = nr == 16;
+  const __m256 bias0 = !bias ? _mm256_setzero_ps() : full ? _mm256_loadu_ps(bias) : _mm256_maskload_ps(bias, m0);
+  const __m256 bias1 = !bias ? _mm256_setzero_ps() : full ? _mm256_loadu_ps(bias + 8) : _mm256_maskload_ps(bias + 8, m1);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m256 v0 = _mm256_add_ps(acc[r * 2], bias0), v1 = _mm256_add_ps(acc[r * 2 + 1], bias1);
+    if (full) {
       if (load_c) {
         v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
         v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8));
       }
       _mm256_storeu_ps(cr, v0);
       _mm256_storeu_ps(cr + 8, v1);
+    } else {
+      if (load_c) {
+        v0 = _mm256_add_ps(v0, _mm256_maskload_ps(cr, m0));
+        v1 = _mm256_add_ps(v1, _mm256_maskload_ps(cr + 8, m1));
+      }
+      _mm256_maskstore_ps(cr, m0, v0);
+      _mm256_maskstore_ps(cr + 8, m1, v1);
     }
-    return;
-  }
-  const __m256i m0 = tail_mask256(nr), m1 = tail_mask256(nr - 8);
-  const __m256 bias0 = bias ? _mm256_maskload_ps(bias, m0) : _mm256_setzero_ps();
-  const __m256 bias1 = bias ? _mm256_maskload_ps(bias + 8, m1) : _mm256_setzero_ps();
-  for (int r = 0; r < R; ++r) {
-    float* cr = c + r * ldc;
-    __m256 v0 = _mm256_add_ps(acc[0][r][0], bias0), v1 = _mm256_add_ps(acc[0][r][1], bias1);
-    if (load_c) {
-      v0 = _mm256_add_ps(v0, _mm256_maskload_ps(cr, m0));
-      v1 = _mm256_add_ps(v1, _mm256_maskload_ps(cr + 8, m1));
-    }
-    _mm256_maskstore_ps(cr, m0, v0);
-    _mm256_maskstore_ps(cr + 8, m1, v1);
   }
 }
 

@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: runs every bench in turn; each prints one JSON object per line.
+ * A new bench is a file under bench/ exporting a function, added to the list below.
+ * Set BENCH=gemm,kernels to run a subset.
+ */
+import { benchGemm } from "./gemm.js";
+import { benchKernels } from "./kernels.js";
+
+const BENCHES: Record<string, () => void> = { gemm: benchGemm, kernels: benchKernels };
+
+const wanted = process.env.BENCH?.split(",").map((s) => s.trim()).filter(Boolean) ?? Object.keys(BENCHES);
+for (const name of wanted) {
+  const bench = BENCHES[name];
+  if (!bench) throw new Error(`unknown bench "${name}"; known: ${Object.keys(BENCHES).join(", ")}`);
+  bench();
+}
