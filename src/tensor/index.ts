@@ -16,3 +16,4 @@ export * from "./ops/dropout.js";
 export * from "./ops/loss.js";
 export * from "./ops/attention.js";
 export { getBackend, setBackend, availableBackends } from "../backend/index.js";
+export * from "./ops/interpolate.js";

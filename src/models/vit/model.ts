@@ -1,0 +1,123 @@
+/**
+ * The Vision Transformer as taught (Dosovitskiy et al. 2020), in the Hugging Face CLIP vision
+ * layout: a strided conv cuts the image into patches and projects each one, a learned CLS
+ * token is prepended, learned position embeddings are added, pre-LN transformer blocks run,
+ * and the CLS token (after a final LayerNorm) is the image representation.
+ */
+import { ShapeError } from "../../errors.js";
+import { Conv2d, Embedding, LayerNorm, Linear, Module, param } from "../../nn/index.js";
+import {
+  Tensor, add, concat, expand, flatten, interpolateBicubic, noGrad, permute, randn, slice, transpose,
+} from "../../tensor/index.js";
+import { formatShape } from "../../tensor/shape.js";
+import { Encoder } from "./encoder.js";
+import type { ViTConfig } from "./config.js";
+
+export class ViTEmbeddings extends Module {
+  class_embedding: Tensor;
+  patch_embedding: Conv2d;
+  position_embedding: Embedding;
+  readonly patchSize: number;
+  readonly gridSize: number;
+
+  constructor(c: ViTConfig) {
+    super();
+    this.patchSize = c.patch_size;
+    this.gridSize = Math.floor(c.image_size / c.patch_size);
+    const d = c.hidden_size;
+    this.class_embedding = param(noGrad(() => randn([d], { std: d ** -0.5 })));
+    this.patch_embedding = new Conv2d(c.num_channels, d, c.patch_size, { stride: c.patch_size, bias: false });
+    this.position_embedding = new Embedding(this.gridSize * this.gridSize + 1, d);
+  }
+
+  /**
+   * pixels [B, C, H, W] -> tokens [B, 1 + N, D]. Other image sizes than the configured one
+   * need `interpolate` (position embeddings resized bicubically, as HF's
+   * `interpolate_pos_encoding`).
+   */
+  forward(pixels: Tensor, interpolate = false): Tensor {
+    const [b, , h, w] = pixels.shape;
+    const p = this.patchSize;
+    const gh = Math.floor(h / p);
+    const gw = Math.floor(w / p);
+    if (!interpolate && (gh !== this.gridSize || gw !== this.gridSize)) {
+      throw new ShapeError(
+        `image ${formatShape(pixels.shape)} gives a ${gh}x${gw} patch grid, the model was trained on ${this.gridSize}x${this.gridSize}; resize it or pass interpolatePosEncoding`,
+      );
+    }
+    const patches = transpose(flatten(this.patch_embedding.forward(pixels), 2), 1, 2); // [B, N, D]
+    const d = patches.shape[2];
+    const cls = expand(this.class_embedding.reshape(1, 1, d), [b, 1, d]); // [B, 1, D]
+    const tokens = concat([cls, patches], 1); // [B, 1 + N, D]
+    return add(tokens, this.positions(gh, gw)); // [B, 1 + N, D]
+  }
+
+  /** Position embeddings for a gh x gw grid: [1 + gh * gw, D]. */
+  private positions(gh: number, gw: number): Tensor {
+    const table = this.position_embedding.weight; // [1 + g * g, D]
+    if (gh === this.gridSize && gw === this.gridSize) return table;
+    const d = table.shape[1];
+    const g = this.gridSize;
+    const grid = permute(slice(table, 0, 1).reshape(1, g, g, d), [0, 3, 1, 2]); // [1, D, g, g]
+    const resized = permute(interpolateBicubic(grid, gh, gw), [0, 2, 3, 1]).reshape(gh * gw, d);
+    return concat([slice(table, 0, 0, 1), resized], 0);
+  }
+}
+
+export interface VisionForwardOptions {
+  /** Collect every layer's output (HF `output_hidden_states`): [embeddings, layer 1, ...]. */
+  hiddenStates?: Tensor[];
+  /** Run only this many encoder layers (LLaVA's feature layer). */
+  numLayers?: number;
+  interpolatePosEncoding?: boolean;
+}
+
+export interface VisionOutput {
+  /** [B, 1 + N, D], after the last layer run (before post_layernorm). */
+  lastHiddenState: Tensor;
+  /** [B, D], post_layernorm(CLS). */
+  pooled: Tensor;
+}
+
+/** CLIPVisionTransformer: embeddings -> pre_layrnorm -> encoder -> post_layernorm(CLS). */
+export class VisionTransformer extends Module {
+  embeddings: ViTEmbeddings;
+  pre_layrnorm: LayerNorm | null;
+  encoder: Encoder;
+  post_layernorm: LayerNorm;
+  readonly config: ViTConfig;
+
+  constructor(c: ViTConfig) {
+    super();
+    this.config = c;
+    this.embeddings = new ViTEmbeddings(c);
+    this.pre_layrnorm = c.pre_norm ? new LayerNorm(c.hidden_size, { eps: c.layer_norm_eps }) : null;
+    this.encoder = new Encoder(c);
+    this.post_layernorm = new LayerNorm(c.hidden_size, { eps: c.layer_norm_eps });
+  }
+
+  forward(pixels: Tensor, options: VisionForwardOptions = {}): VisionOutput {
+    let h = this.embeddings.forward(pixels, options.interpolatePosEncoding); // [B, 1 + N, D]
+    if (this.pre_layrnorm) h = this.pre_layrnorm.forward(h);
+    const last = this.encoder.forward(h, { hiddenStates: options.hiddenStates, numLayers: options.numLayers });
+    const cls = slice(last, 1, 0, 1).reshape(last.shape[0], last.shape[2]); // [B, D]
+    return { lastHiddenState: last, pooled: this.post_layernorm.forward(cls) };
+  }
+}
+
+/** A ViT with a linear head on the CLS token: logits [B, num_labels]. */
+export class ViTForImageClassification extends Module {
+  vision_model: VisionTransformer;
+  classifier: Linear;
+
+  constructor(c: ViTConfig) {
+    super();
+    if (c.num_labels <= 0) throw new ShapeError("ViTForImageClassification needs num_labels > 0 in its config");
+    this.vision_model = new VisionTransformer(c);
+    this.classifier = new Linear(c.hidden_size, c.num_labels);
+  }
+
+  forward(pixels: Tensor, options: VisionForwardOptions = {}): Tensor {
+    return this.classifier.forward(this.vision_model.forward(pixels, options).pooled);
+  }
+}
