@@ -94,6 +94,13 @@ export class TokenizerError extends VlmError {
   }
 }
 
+/** A model configuration with missing or ill-typed fields; names the file and the field. */
+export class ConfigError extends VlmError {
+  constructor(source: string, message: string) {
+    super("E_CONFIG", `${source}: ${message}`);
+  }
+}
+
 /** A Hugging Face Hub request that failed (HTTP status, network, malformed answer); names the URL. */
 export class HubError extends VlmError {
   readonly url: string | undefined;
