@@ -159,3 +159,20 @@ export class UnsafePickleError extends VlmError {
     this.global = global;
   }
 }
+
+/**
+ * A dataset that cannot be read as asked: a manifest without the named column, a row without
+ * an image path or caption, a shard that is not a tar. Names the file and, where there is one,
+ * the 1-based line.
+ */
+export class DatasetError extends VlmError {
+  readonly file: string;
+  readonly line: number | undefined;
+  constructor(file: string, message: string, options?: { line?: number; cause?: unknown }) {
+    super("E_DATASET", `${file}${options?.line !== undefined ? `:${options.line}` : ""}: ${message}`, {
+      cause: options?.cause,
+    });
+    this.file = file;
+    this.line = options?.line;
+  }
+}
