@@ -125,6 +125,15 @@ export class CLIPTokenizer {
     return { inputIds, attentionMask };
   }
 
+  /** The BPE token strings of ids (`photo</w>`), as Hugging Face's `convert_ids_to_tokens`. */
+  convertIdsToTokens(ids: readonly number[]): string[] {
+    return ids.map((id) => {
+      const token = this.tokens[id];
+      if (token === undefined) throw new TokenizerError(`token id ${id} is not in the vocabulary`);
+      return token;
+    });
+  }
+
   /**
    * Text of token ids, as the original `decode`: bytes back to UTF-8 (invalid sequences become
    * U+FFFD) and every `</w>` becomes a space, so words keep a trailing space.

@@ -1,0 +1,23 @@
+/**
+ * vlmkit: vision-language models on Node.js. The names follow Hugging Face's, so code reads
+ * as users know it from Python.
+ */
+export * as tensor from "./tensor/index.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export { Tensor, tensor as makeTensor, noGrad } from "./tensor/index.js";
+export * from "./errors.js";
+export { loadSafetensors, saveSafetensors, loadWeights, openSafetensors } from "./io/index.js";
+export { loadTorchCheckpoint } from "./io/torch/index.js";
+export { resolveModelPath } from "./io/hub/index.js";
+export { CLIPImageProcessor, decodeImage } from "./image/index.js";
+export { CLIPTokenizer } from "./tokenizers/clip/index.js";
+export { ViTForImageClassification, VisionTransformer } from "./models/vit/model.js";
+export { parseViTConfig, type ViTConfig } from "./models/vit/config.js";
+export { CLIPModel, l2Normalize, type CLIPOutput } from "./models/clip/model.js";
+export { parseCLIPConfig, type CLIPConfig } from "./models/clip/config.js";
+export { loadCLIP } from "./models/clip/load.js";
+export { AutoModel } from "./models/auto.js";
+export { zeroShotClassify, classEmbeddings, embedImages, embedTexts, type LabelScore } from "./pipelines/zero-shot.js";
+export { IMAGENET_TEMPLATES, SIMPLE_TEMPLATES } from "./pipelines/templates.js";
+export { loadClipParts } from "./pipelines/load-clip-parts.js";
