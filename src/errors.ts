@@ -176,3 +176,25 @@ export class DatasetError extends VlmError {
     this.line = options?.line;
   }
 }
+
+/** A prompt (or prompt plus requested tokens) longer than the model's context window. */
+export class ContextLengthError extends VlmError {
+  readonly length: number;
+  readonly maxLength: number;
+  constructor(message: string, length: number, maxLength: number) {
+    super("E_CONTEXT_LENGTH", message);
+    this.length = length;
+    this.maxLength = maxLength;
+  }
+}
+
+/** Image placeholder tokens in a prompt that do not match the image features given for it. */
+export class ImageTokenError extends VlmError {
+  readonly tokens: number;
+  readonly features: number;
+  constructor(message: string, tokens: number, features: number) {
+    super("E_IMAGE_TOKENS", message);
+    this.tokens = tokens;
+    this.features = features;
+  }
+}

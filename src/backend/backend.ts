@@ -95,4 +95,28 @@ export interface Backend {
   attention(
     q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams,
   ): void;
+
+  /**
+   * Optional. `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in
+   * F16 needs ~14 GB, not 28). Exactly `matmul(a, decode(bBits), out, p)`, where `decode` maps
+   * each element to its float32 value: "f16" is IEEE binary16 (subnormals, infinities and NaN
+   * included), "bf16" is the top 16 bits of a float32 (value = bits << 16). Every `p` field has
+   * its `matmul` meaning (batch, strides and transposes in elements, bias, accumulate); the
+   * usual call is a Linear layer, `transB: true` with B [N, K] row-major.
+   *
+   * Accumulate in float32 or wider; summation order is free (results may differ from the js
+   * reference by float rounding, never by more). NaN and infinities propagate as in `matmul`.
+   * `p.cacheB` may key packed *half* panels; a backend must not keep a float32 copy of the
+   * whole of B alive between calls, since that is the memory this method exists to save
+   * (float32 scratch per call or per panel is fine).
+   *
+   * When a backend lacks it, the tensor op (`linearHalf`) runs the js reference
+   * (src/backend/js/half.ts), which converts one row of B at a time.
+   */
+  matmulHalfB?(
+    a: Float32Array, bBits: Uint16Array, kind: HalfKind, out: Float32Array, p: MatmulParams,
+  ): void;
 }
+
+/** 16-bit float formats for `matmulHalfB`: IEEE half, or bfloat16. */
+export type HalfKind = "f16" | "bf16";

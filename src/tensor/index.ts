@@ -17,3 +17,4 @@ export * from "./ops/loss.js";
 export * from "./ops/attention.js";
 export { getBackend, setBackend, availableBackends } from "../backend/index.js";
 export * from "./ops/interpolate.js";
+export { HalfTensor, linearHalf, embeddingHalf, type HalfKind } from "./ops/half.js";
