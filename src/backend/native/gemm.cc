@@ -131,6 +131,66 @@ VLM_AVX2 void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, 
   }
 }
 
+// The AVX-512 twin: 32 registers allow a 12 x 32 tile (24 accumulators), and masked stores
+// take any edge width directly. On Zen 4 (512-bit ops split in two) it only matches the AVX2
+// kernel; CPUs with full-width AVX-512 FMA units get up to twice the throughput.
+// kc = 384 / mc = 96 measured best on Zen 4 among 128..384 x 96..288.
+template <int R>
+VLM_AVX512 void kernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int nr,
+                              bool load_c, const float* bias) {
+  constexpr int S = R == 1 ? 4 : R == 2 ? 2 : 1;
+  __m512 acc[S * R * 2];
+#pragma GCC unroll 32
+  for (int i = 0; i < S * R * 2; ++i) acc[i] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
+  }
+  int64_t p = 0;
+  for (; p + S <= kc; p += S, a += S * R, b += S * 32) {
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s) {
+      const __m512 b0 = _mm512_load_ps(b + s * 32), b1 = _mm512_load_ps(b + s * 32 + 16);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+        const __m512 av = _mm512_set1_ps(a[s * R + r]);
+        acc[(s * R + r) * 2] = _mm512_fmadd_ps(av, b0, acc[(s * R + r) * 2]);
+        acc[(s * R + r) * 2 + 1] = _mm512_fmadd_ps(av, b1, acc[(s * R + r) * 2 + 1]);
+      }
+    }
+  }
+  for (; p < kc; ++p, a += R, b += 32) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      acc[r * 2] = _mm512_fmadd_ps(av, b0, acc[r * 2]);
+      acc[r * 2 + 1] = _mm512_fmadd_ps(av, b1, acc[r * 2 + 1]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int s = 1; s < S; ++s) {
+#pragma GCC unroll 32
+    for (int i = 0; i < R * 2; ++i) acc[i] = _mm512_add_ps(acc[i], acc[s * R * 2 + i]);
+  }
+  const __mmask16 m0 = nr >= 16 ? 0xffff : static_cast<__mmask16>((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+  const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+  const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m512 v0 = _mm512_add_ps(acc[r * 2], bias0), v1 = _mm512_add_ps(acc[r * 2 + 1], bias1);
+    if (load_c) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr + 16));
+    }
+    _mm512_mask_storeu_ps(cr, m0, v0);
+    _mm512_mask_storeu_ps(cr + 16, m1, v1);
+  }
+}
+
 const KernelSet& kernels() {
   static const KernelSet portable = {
       4, 8, 256, 128,
@@ -138,7 +198,16 @@ const KernelSet& kernels() {
   static const KernelSet avx2 = {
       6, 16, 256, 144,
       {nullptr, kernel_avx2<1>, kernel_avx2<2>, kernel_avx2<3>, kernel_avx2<4>, kernel_avx2<5>, kernel_avx2<6>}};
-  return isa() == Isa::Portable ? portable : avx2;
+  static const KernelSet avx512 = {
+      12, 32, 384, 96,
+      {nullptr, kernel_avx512<1>, kernel_avx512<2>, kernel_avx512<3>, kernel_avx512<4>, kernel_avx512<5>,
+       kernel_avx512<6>, kernel_avx512<7>, kernel_avx512<8>, kernel_avx512<9>, kernel_avx512<10>,
+       kernel_avx512<11>, kernel_avx512<12>}};
+  switch (isa()) {
+    case Isa::Avx512: return avx512;
+    case Isa::Avx2: return avx2;
+    default: return portable;
+  }
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -312,7 +381,9 @@ VLM_AVX2 void direct_trans_b_avx2(const float* arows, int64_t m, const float* b,
 // Plain loops, inlined into each caller so that the compiler vectorises them for its target.
 __attribute__((always_inline)) inline void direct_rows_impl(const float* arows, int64_t m, const float* b, int64_t k, float* c, int64_t n, int64_t j0,
                       int64_t j1, const float* bias, bool accumulate) {
-  constexpr int64_t kBlock = 512;
+  // Whole 8 KB runs of each B row: shorter runs hop across pages and defeat the prefetcher;
+  // m <= 8 rows of C stay within L2.
+  constexpr int64_t kBlock = 2048;
   for (int64_t jb = j0; jb < j1; jb += kBlock) {
     const int64_t je = std::min(j1, jb + kBlock);
     for (int64_t i = 0; i < m; ++i) {
