@@ -1,0 +1,157 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { dirname, extname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { CsvError, parse } from "csv-parse";
+import { DatasetError, NotFoundError } from "../errors.js";
+import type { ImageTextSample, IndexedDataset } from "./dataset.js";
+
+export type ManifestFormat = "csv" | "tsv" | "jsonl";
+
+export interface ManifestOptions {
+  /** Column (CSV/TSV) or field (JSONL) with the image path; open_clip's `--csv-img-key` default. */
+  imageKey?: string;
+  /** Column or field with the caption; open_clip's `--csv-caption-key` default. */
+  captionKey?: string;
+  /** By default from the extension: .csv, .tsv/.tab, .jsonl/.ndjson. */
+  format?: ManifestFormat;
+}
+
+const FORMAT_BY_EXTENSION: Record<string, ManifestFormat> = {
+  ".csv": "csv",
+  ".tsv": "tsv",
+  ".tab": "tsv",
+  ".jsonl": "jsonl",
+  ".ndjson": "jsonl",
+};
+
+/**
+ * A manifest held as two string arrays (image path and caption per row), the only columns
+ * the loader needs, so a wide manifest with URLs and metadata costs no more than these two.
+ */
+export class ManifestDataset implements IndexedDataset {
+  readonly kind = "indexed";
+  readonly file: string;
+  private readonly images: string[];
+  private readonly captions: string[];
+  private readonly root: string;
+
+  constructor(file: string, images: string[], captions: string[]) {
+    this.file = file;
+    this.images = images;
+    this.captions = captions;
+    this.root = dirname(resolve(file));
+  }
+
+  get size(): number {
+    return this.images.length;
+  }
+
+  async get(index: number): Promise<ImageTextSample> {
+    // The key is the path as written: rows may share an image (COCO has five captions each).
+    const key = this.images[index];
+    return { key, image: resolve(this.root, key), caption: this.captions[index] };
+  }
+}
+
+/**
+ * Reads an image-caption manifest: CSV or TSV with a header row (quoted fields may hold the
+ * separator, quotes and newlines) or JSON Lines. Relative image paths are resolved against
+ * the manifest's folder. A missing column or a row without an image path or caption throws a
+ * `DatasetError` naming the file and line.
+ *
+ * @example
+ * const ds = await openManifest("data/cc3m/train.tsv", { imageKey: "filepath", captionKey: "title" });
+ * ds.size; await ds.get(0); // { key: "img/0001.jpg", image: "/abs/data/cc3m/img/0001.jpg", caption: "..." }
+ */
+export async function openManifest(file: string, options: ManifestOptions = {}): Promise<ManifestDataset> {
+  const imageKey = options.imageKey ?? "filepath";
+  const captionKey = options.captionKey ?? "title";
+  const format = options.format ?? FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
+  if (!format) {
+    throw new DatasetError(file, `cannot tell the manifest format from the extension; pass format "csv", "tsv" or "jsonl"`);
+  }
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) throw new NotFoundError(`manifest not found: ${file}`);
+
+  const images: string[] = [];
+  const captions: string[] = [];
+  const add = (image: unknown, caption: unknown, line: number): void => {
+    if (typeof image !== "string" || image.trim() === "") {
+      throw new DatasetError(file, `no image path in "${imageKey}" (got ${JSON.stringify(image)})`, { line });
+    }
+    if (typeof caption !== "string" || caption.trim() === "") {
+      throw new DatasetError(file, `no caption in "${captionKey}" (got ${JSON.stringify(caption)})`, { line });
+    }
+    images.push(image);
+    captions.push(caption);
+  };
+  if (format === "jsonl") await readJsonl(file, imageKey, captionKey, add);
+  else await readDelimited(file, format === "csv" ? "," : "\t", imageKey, captionKey, add);
+  return new ManifestDataset(file, images, captions);
+}
+
+type AddRow = (image: unknown, caption: unknown, line: number) => void;
+
+async function readDelimited(file: string, delimiter: string, imageKey: string, captionKey: string, add: AddRow): Promise<void> {
+  const parser = createReadStream(file).pipe(
+    parse({
+      delimiter,
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      columns: (header: string[]) => {
+        for (const key of [imageKey, captionKey]) {
+          if (!header.includes(key)) {
+            throw new DatasetError(file, `no column "${key}"; the header has: ${header.join(", ")}`, { line: 1 });
+          }
+        }
+        return header;
+      },
+    }),
+  );
+  // csv-parse reports the line a record ends on; a quoted caption may span several lines,
+  // and errors should point at the line the row starts on.
+  let lastEnd = 1;
+  let lastEmpty = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; empty_lines: number } }>) {
+      const start = lastEnd + (info.empty_lines - lastEmpty) + 1;
+      add(record[imageKey], record[captionKey], start);
+      lastEnd = info.lines;
+      lastEmpty = info.empty_lines;
+    }
+  } catch (err) {
+    if (err instanceof DatasetError) throw err;
+    if (err instanceof CsvError) {
+      const line = (err as CsvError & { lines?: number }).lines;
+      throw new DatasetError(file, `malformed row: ${err.message}`, { line, cause: err });
+    }
+    throw err;
+  }
+}
+
+async function readJsonl(file: string, imageKey: string, captionKey: string, add: AddRow): Promise<void> {
+  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === "") continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, "") : text);
+    } catch (err) {
+      throw new DatasetError(file, `not valid JSON: ${(err as Error).message}`, { line, cause: err });
+    }
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      throw new DatasetError(file, "expected one JSON object per line", { line });
+    }
+    const record = row as Record<string, unknown>;
+    for (const key of [imageKey, captionKey]) {
+      if (!(key in record)) {
+        throw new DatasetError(file, `no field "${key}"; the row has: ${Object.keys(record).join(", ")}`, { line });
+      }
+    }
+    add(record[imageKey], record[captionKey], line);
+  }
+}
