@@ -351,31 +351,56 @@ void choose_grid(int64_t m, int64_t n, const KernelSet& ks, int nt, int* tm, int
 
 constexpr int64_t kDirectMaxRows = 8;
 
-// c[i * n + j] for j in [j0, j1): dot products of the (contiguous) A rows with rows of B [n, k].
-VLM_AVX2 void direct_trans_b_avx2(const float* arows, int64_t m, const float* b, int64_t k, float* c, int64_t n,
-                                  int64_t j0, int64_t j1, const float* bias, bool accumulate) {
+// c[i * n + j] for j in [j0, j1): dot products of the M (contiguous) A rows with rows of
+// B [n, k]. J rows of B at a time so that M * J independent FMA chains hide FMA latency
+// (one chain per dot product would run at a quarter of the FMA throughput for m = 1).
+template <int M>
+VLM_AVX2 void direct_trans_b_avx2(const float* arows, const float* b, int64_t k, float* c, int64_t n, int64_t j0,
+                                  int64_t j1, const float* bias, bool accumulate) {
+  constexpr int J = M == 1 ? 4 : M == 2 ? 4 : M <= 4 ? 2 : 1;
   const int64_t full = k & ~int64_t{7};
   const __m256i tail = tail_mask256(static_cast<int>(k - full));
-  for (int64_t j = j0; j < j1; ++j) {
-    const float* bj = b + j * k;
-    __m256 acc[kDirectMaxRows];
-    for (int64_t i = 0; i < m; ++i) acc[i] = _mm256_setzero_ps();
+  for (int64_t j = j0; j < j1; j += J) {
+    const int cols = static_cast<int>(std::min<int64_t>(J, j1 - j));
+    // Rows past j1 re-read row j: harmless loads, and their sums are never stored.
+    const float* brow[J];
+#pragma GCC unroll 4
+    for (int u = 0; u < J; ++u) brow[u] = b + (j + (u < cols ? u : 0)) * k;
+    __m256 acc[M * J];
+#pragma GCC unroll 8
+    for (int i = 0; i < M * J; ++i) acc[i] = _mm256_setzero_ps();
     for (int64_t p = 0; p < full; p += 8) {
-      const __m256 bv = _mm256_loadu_ps(bj + p);
-      for (int64_t i = 0; i < m; ++i) acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(arows + i * k + p), bv, acc[i]);
-    }
-    if (full < k) {
-      const __m256 bv = _mm256_maskload_ps(bj + full, tail);
-      for (int64_t i = 0; i < m; ++i) {
-        acc[i] = _mm256_fmadd_ps(_mm256_maskload_ps(arows + i * k + full, tail), bv, acc[i]);
+#pragma GCC unroll 4
+      for (int u = 0; u < J; ++u) {
+        const __m256 bv = _mm256_loadu_ps(brow[u] + p);
+#pragma GCC unroll 8
+        for (int i = 0; i < M; ++i) acc[i * J + u] = _mm256_fmadd_ps(_mm256_loadu_ps(arows + i * k + p), bv, acc[i * J + u]);
       }
     }
-    for (int64_t i = 0; i < m; ++i) {
-      float* cij = c + i * n + j;
-      *cij = hsum256(acc[i]) + (bias ? bias[j] : 0.0f) + (accumulate ? *cij : 0.0f);
+    if (full < k) {
+#pragma GCC unroll 4
+      for (int u = 0; u < J; ++u) {
+        const __m256 bv = _mm256_maskload_ps(brow[u] + full, tail);
+#pragma GCC unroll 8
+        for (int i = 0; i < M; ++i) {
+          acc[i * J + u] = _mm256_fmadd_ps(_mm256_maskload_ps(arows + i * k + full, tail), bv, acc[i * J + u]);
+        }
+      }
+    }
+    for (int i = 0; i < M; ++i) {
+      for (int u = 0; u < cols; ++u) {
+        float* cij = c + i * n + j + u;
+        *cij = hsum256(acc[i * J + u]) + (bias ? bias[j + u] : 0.0f) + (accumulate ? *cij : 0.0f);
+      }
     }
   }
 }
+
+using DirectTransB = void (*)(const float*, const float*, int64_t, float*, int64_t, int64_t, int64_t, const float*,
+                              bool);
+constexpr DirectTransB kDirectTransB[kDirectMaxRows + 1] = {
+    nullptr, direct_trans_b_avx2<1>, direct_trans_b_avx2<2>, direct_trans_b_avx2<3>, direct_trans_b_avx2<4>,
+    direct_trans_b_avx2<5>, direct_trans_b_avx2<6>, direct_trans_b_avx2<7>, direct_trans_b_avx2<8>};
 
 // The same for B [k, n]: C rows (an L1-sized column block at a time) accumulate a[i][p] B[p].
 // Plain loops, inlined into each caller so that the compiler vectorises them for its target.
@@ -390,7 +415,19 @@ __attribute__((always_inline)) inline void direct_rows_impl(const float* arows, 
       float* ci = c + i * n;
       for (int64_t j = jb; j < je; ++j) ci[j] = (accumulate ? ci[j] : 0.0f) + (bias ? bias[j] : 0.0f);
     }
-    for (int64_t p = 0; p < k; ++p) {
+    // Four rows of B per pass over C: one load and store of C per four FMAs, not per one.
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const float* b0 = b + p * n;
+      const float *b1 = b0 + n, *b2 = b1 + n, *b3 = b2 + n;
+      for (int64_t i = 0; i < m; ++i) {
+        const float* ai = arows + i * k + p;
+        const float a0 = ai[0], a1 = ai[1], a2 = ai[2], a3 = ai[3];
+        float* ci = c + i * n;
+        for (int64_t j = jb; j < je; ++j) ci[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+      }
+    }
+    for (; p < k; ++p) {
       const float* bp = b + p * n;
       for (int64_t i = 0; i < m; ++i) {
         const float av = arows[i * k + p];
@@ -448,7 +485,7 @@ void gemm_direct(const GemmArgs& g) {
                  const float* b = g.b + bi * g.stride_b;
                  float* c = g.c + bi * g.m * g.n;
                  if (!avx2) direct_portable(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate, g.trans_b);
-                 else if (g.trans_b) direct_trans_b_avx2(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
+                 else if (g.trans_b) kDirectTransB[g.m](a, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
                  else direct_rows_avx2(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
                }
              });
