@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { pythonRound } from "../image/crop.js";
 import { dropAlpha } from "../image/decode.js";
 import { resizeLikePIL } from "../image/pil-resize.js";
 import { Resampling, type ResamplingFilter } from "../image/resample.js";
@@ -26,8 +27,9 @@ export const OPEN_CLIP_TRAIN_SCALE: readonly [number, number] = [0.9, 1.0];
 const DEFAULT_RATIO: readonly [number, number] = [3 / 4, 4 / 3];
 
 /**
- * torchvision's `RandomResizedCrop.get_params`: up to 10 draws of an area and a log-uniform
- * aspect ratio until the box fits, else the largest centred box within `ratio`.
+ * torchvision's `RandomResizedCrop.get_params` (with Python's rounding): up to 10 draws of an
+ * area and a log-uniform aspect ratio until the box fits, else the largest centred box within
+ * `ratio`. The draws come from our Generator, so boxes match torchvision's in law, not bit for bit.
  */
 export function randomResizedCropBox(
   width: number,
@@ -47,8 +49,8 @@ export function randomResizedCropBox(
   for (let attempt = 0; attempt < 10; attempt++) {
     const targetArea = area * (scale[0] + (scale[1] - scale[0]) * generator.uniform());
     const aspect = Math.exp(logRatio[0] + (logRatio[1] - logRatio[0]) * generator.uniform());
-    const w = Math.round(Math.sqrt(targetArea * aspect));
-    const h = Math.round(Math.sqrt(targetArea / aspect));
+    const w = pythonRound(Math.sqrt(targetArea * aspect));
+    const h = pythonRound(Math.sqrt(targetArea / aspect));
     if (w > 0 && w <= width && h > 0 && h <= height) {
       return { x: generator.int(width - w + 1), y: generator.int(height - h + 1), width: w, height: h };
     }
@@ -56,8 +58,8 @@ export function randomResizedCropBox(
   const inRatio = width / height;
   let w = width;
   let h = height;
-  if (inRatio < ratio[0]) h = Math.round(w / ratio[0]);
-  else if (inRatio > ratio[1]) w = Math.round(h * ratio[1]);
+  if (inRatio < ratio[0]) h = pythonRound(w / ratio[0]);
+  else if (inRatio > ratio[1]) w = pythonRound(h * ratio[1]);
   return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), width: w, height: h };
 }
 
