@@ -195,7 +195,7 @@ export class LlavaForConditionalGeneration extends Module {
 
   /** The language model's generation input for these prompts and images (per-row embeddings). */
   generationInput(input: LlavaGenerateInput): GenerateInput {
-    const features = this.featuresOf(input);
+    const features = noGrad(() => this.featuresOf(input));
     const index = this.config.imageTokenIndex;
     const counts = input.inputIds.map((row) => row.filter((t) => t === index).length);
     const total = counts.reduce((a, b) => a + b, 0);

@@ -144,7 +144,7 @@ export function* generateSteps(lm: LlamaForCausalLM, input: GenerateInput, optio
   const width = Math.max(...prompts.map((p) => p.length));
   const mask: number[][] = prompts.map((p) => [...new Array(width - p.length).fill(0), ...new Array(p.length).fill(1)]);
   const padded = prompts.map((p) => [...new Array(width - p.length).fill(pad), ...p]);
-  const anyPadding = prompts.some((p) => p.length < width);
+  let anyPadding = prompts.some((p) => p.length < width);
   const maskTensor = () => (anyPadding ? new Tensor(Int32Array.from(mask.flat()), [b, mask[0].length]) : undefined);
   const cache = lm.newCache(b);
 
@@ -184,8 +184,10 @@ export function* generateSteps(lm: LlamaForCausalLM, input: GenerateInput, optio
     yield step;
     if (finish.every((f) => f !== null)) return result();
     const next = step.tokens.map((t) => t ?? pad);
-    // HF marks every new column as a token, finished rows included: their outputs are unused.
-    for (const m of mask) m.push(1);
+    // A finished row is fed padding, masked (HF marks it as a token): its outputs are unused,
+    // and this way its positions stop growing, so it cannot overrun the context for the rest.
+    mask.forEach((m, i) => m.push(step.tokens[i] === null ? 0 : 1));
+    anyPadding ||= step.tokens.includes(null);
     logits = lm.nextLogits({ inputIds: idsTensor(next.map((t) => [t])), attentionMask: maskTensor(), cache });
   }
 }

@@ -132,6 +132,10 @@ describe("generation", () => {
     const out = generate(lm, { inputIds: [[1, 2, 3, 4, 5, 6]] }, { maxNewTokens: 10 });
     assert.equal(out.sequences[0].length, 8);
     assert.deepEqual(out.finishReasons, ["context"]);
+    // Positions count a row's own tokens, not the batch's padding: the short row goes on.
+    const batch = generate(lm, { inputIds: [[1, 2, 3, 4, 5, 6, 7], [9, 8]] }, { maxNewTokens: 5 });
+    assert.deepEqual(batch.finishReasons, ["context", "length"]);
+    assert.deepEqual(batch.tokens[1], generate(lm, { inputIds: [[9, 8]] }, { maxNewTokens: 5 }).tokens[0]);
   });
 });
 
