@@ -38,12 +38,29 @@ export function randomArray(n: number, seed = 1): Float32Array {
   return out;
 }
 
-/** Why python3 + torch cannot serve as a baseline here, or null when they can. */
+/**
+ * The Python to run baselines with: $BENCH_PYTHON, else the first of python3 and the system
+ * /usr/bin/python3 that imports torch (a pyenv or venv python3 often lacks the distro's torch).
+ */
+function findTorchPython(): { python: string } | { skipped: string } {
+  const candidates = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ["python3", "/usr/bin/python3"];
+  let reason = "";
+  for (const python of candidates) {
+    const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+    if (probe.status === 0) return { python };
+    reason ||= probe.error
+      ? `${python} not runnable: ${probe.error.message}`
+      : `${python}: ${probe.stderr.trim().split("\n").pop() ?? "import torch failed"}`;
+  }
+  return { skipped: reason.slice(0, 200) };
+}
+
+let torchPython: ReturnType<typeof findTorchPython> | undefined;
+
+/** Why no python3 with torch can serve as a baseline here, or null when one can. */
 export function torchUnavailable(): string | null {
-  const probe = spawnSync("python3", ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.error) return `python3 not runnable: ${probe.error.message}`;
-  if (probe.status !== 0) return (probe.stderr.trim().split("\n").pop() ?? "import torch failed").slice(0, 200);
-  return null;
+  torchPython ??= findTorchPython();
+  return "skipped" in torchPython ? torchPython.skipped : null;
 }
 
 /**
@@ -54,7 +71,9 @@ export function torchUnavailable(): string | null {
 export function runPythonBaseline(script: string, threads: number, input: unknown): Array<Record<string, unknown>> {
   const path = fileURLToPath(new URL(`./baselines/${script}`, import.meta.url));
   const n = String(threads);
-  const run = spawnSync("python3", [path], {
+  torchPython ??= findTorchPython();
+  if ("skipped" in torchPython) throw new Error(torchPython.skipped);
+  const run = spawnSync(torchPython.python, [path], {
     input: JSON.stringify(input),
     encoding: "utf8",
     env: {

@@ -133,10 +133,15 @@ void attention(const AttentionArgs& a) {
   const int64_t d = a.head_dim;
   const int64_t group = a.heads / a.kv_heads;
   const bool avx2 = isa() != Isa::Portable;
-  pool().run(threads_for(rows * a.lk * d, rows), [&](int tid, int nt) {
+  const int nthreads = threads_for(rows * a.lk * d, rows);
+  // One score row per thread, allocated here: a failed allocation must throw in the calling
+  // thread (where it becomes a JS exception), not terminate a worker.
+  const size_t row_len = static_cast<size_t>(a.lk > 0 ? a.lk : 1);
+  std::vector<float> scores(row_len * nthreads);
+  pool().run(nthreads, [&](int tid, int nt) {
     int64_t begin, end;
     split_range(rows, nt, tid, &begin, &end);
-    std::vector<float> scores(static_cast<size_t>(a.lk > 0 ? a.lk : 1));
+    float* s = scores.data() + row_len * tid;
     for (int64_t row = begin; row < end; ++row) {
       const int64_t i = row % a.lq;
       const int64_t bh = row / a.lq;
@@ -157,8 +162,8 @@ void attention(const AttentionArgs& a) {
         for (int64_t t = 0; t < d; ++t) r.out[t] = 0.0f;
         continue;
       }
-      if (avx2) attend_row_avx2(r, d, a.scale, scores.data());
-      else attend_row_portable(r, d, a.scale, scores.data());
+      if (avx2) attend_row_avx2(r, d, a.scale, s);
+      else attend_row_portable(r, d, a.scale, s);
     }
   });
 }

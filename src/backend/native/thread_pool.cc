@@ -67,7 +67,15 @@ void ThreadPool::worker_loop(int tid, uint64_t seen) {
     seen = gen;
     if (stopping_) return;
     // Threads beyond the job's width sit this one out but still report back.
-    if (tid < active_) (*job_)(tid, active_);
+    if (tid < active_) {
+      try {
+        (*job_)(tid, active_);
+      } catch (...) {
+        // Rethrown by run() in the calling thread, where it can become a JS exception.
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mu_);
       done_cv_.notify_one();
@@ -90,12 +98,21 @@ void ThreadPool::run(int max_threads, const Job& job) {
     generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
-  job(0, n);
+  // The workers hold a reference to `job`: wait for them even when this share throws.
+  std::exception_ptr error;
+  try {
+    job(0, n);
+  } catch (...) {
+    error = std::current_exception();
+  }
   for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
   if (pending_.load(std::memory_order_acquire) != 0) {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
   }
+  if (!error) error = error_;
+  error_ = nullptr;
+  if (error) std::rethrow_exception(error);
 }
 
 int default_threads() {

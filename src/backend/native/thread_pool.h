@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -29,7 +30,8 @@ class ThreadPool {
   // Joins the current workers and starts n - 1 new ones (the caller is always thread 0).
   void resize(int nthreads);
   // Runs job(tid, n) for tid in [0, n) with n = min(size(), max_threads) and returns when all
-  // are done. With n == 1 the job runs inline and the workers are not woken.
+  // are done, rethrowing the first exception any share threw. With n == 1 the job runs inline
+  // and the workers are not woken.
   void run(int max_threads, const Job& job);
 
  private:
@@ -49,6 +51,7 @@ class ThreadPool {
   const Job* job_ = nullptr;
   int active_ = 0;
   bool stopping_ = false;
+  std::exception_ptr error_;  // first exception thrown by a worker during the current job
 };
 
 // The process-wide pool, sized to the CPUs this process may run on.
