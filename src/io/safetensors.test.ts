@@ -177,7 +177,7 @@ describe("other stored dtypes", () => {
       const path = craft({ x: { dtype, shape: [2], data_offsets: [0, bytes.length] } }, bytes);
       const x = loadSafetensors(path).get("x")!;
       assert.equal(x.dtype, out, dtype);
-      assert.deepEqual([...(x.data as ArrayLike<number | bigint>)], expected, dtype);
+      assert.deepEqual(Array.from(x.data as ArrayLike<number | bigint>), expected, dtype);
     }
   });
 

@@ -39,7 +39,7 @@ describe("loadTorchCheckpoint", () => {
 
   it("gives each view of a shared storage its own contiguous copy, and tied tensors one Tensor", () => {
     const weights = loadTorchCheckpoint(fixture("views.pt"));
-    assert.deepEqual(weights.get("transposed")!.toArray()[0], [0, 6, 12, 18]);
+    assert.deepEqual((weights.get("transposed")!.toArray() as number[][])[0], [0, 6, 12, 18]);
     assert.deepEqual(weights.get("window")!.toArray(), [[8, 9, 10], [14, 15, 16]]);
     assert.notEqual(weights.get("base")!.data, weights.get("row")!.data);
     assert.equal(weights.get("tied_a"), weights.get("tied_b"));
