@@ -191,6 +191,17 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
     }
   });
 
+  it("matmul: cacheB over batches, with one shared or one B per batch element", () => {
+    forThreads(() => {
+      for (const [batch, strideB] of [[3, 0], [3, 40 * 24], [2, 40 * 24]]) {
+        const key = {};
+        const c = gemmCase(30, 40, 24, { batch, strideA: 30 * 24, strideB, transB: true });
+        checkGemm({ ...c, cacheB: { key, version: 1 } });
+        checkGemm({ ...c, cacheB: { key, version: 1 } });
+      }
+    });
+  });
+
   it("matmul: NaN and infinities propagate, huge values overflow like the reference", () => {
     for (const m of [3, 20]) {
       for (const transB of [false, true]) {
