@@ -70,7 +70,7 @@ describe("LLaVA parity with the PyTorch reference", { skip }, () => {
       const batch = f.model.generate({ inputIds: [f.prompts[0], short], imageFeatures: features }, { maxNewTokens: 10, eosTokenId: null });
       const alone = f.model.generate({ inputIds: [short], imageFeatures: slice(features, 0, 1, 2) }, { maxNewTokens: 10, eosTokenId: null });
       assert.deepEqual(batch.tokens[1], alone.tokens[0]);
-      assert.deepEqual(batch.sequences[0], f.expected.get("generated_ids")!.toArray()[0]);
+      assert.deepEqual(batch.sequences[0], (f.expected.get("generated_ids")!.toArray() as number[][])[0]);
     });
   });
 
@@ -198,7 +198,7 @@ describe("LLaVA configuration and projector", () => {
     assertClose(slice(rows, 0, 4, 5), slice(f, 0, 2, 3), { atol: 0, rtol: 0 });
     for (const r of [0, 3, 5]) assertClose(slice(rows, 0, r, r + 1), slice(e, 0, r, r + 1), { atol: 0, rtol: 0 });
     sum(merged).backward();
-    assert.deepEqual(embeds.grad!.reshape(6, 4).toArray().map((r) => (r as number[])[0]), [1, 0, 0, 1, 0, 1]);
+    assert.deepEqual((embeds.grad!.reshape(6, 4).toArray() as number[][]).map((r) => r[0]), [1, 0, 0, 1, 0, 1]);
     assert.deepEqual(features.grad!.toFlatArray(), new Array(12).fill(1));
     assert.throws(() => mergeImageFeatures(ids, embeds, randn([2, 1, 4]), 30), { name: "ImageTokenError" });
   });

@@ -165,8 +165,10 @@ export function* generateSteps(lm: LlamaForCausalLM, input: GenerateInput, optio
         continue;
       }
       const row = scores.slice(i * vocab, (i + 1) * vocab);
-      const history = [...prompts[i], ...generated[i]];
-      for (const process of processors) process(row, history);
+      if (processors.length) {
+        const history = [...prompts[i], ...generated[i]];
+        for (const process of processors) process(row, history);
+      }
       const token = options.doSample ? sample(row, generator) : argmax(row);
       generated[i].push(token);
       if (eos.has(token)) finish[i] = "eos";
