@@ -1,7 +1,10 @@
 // Batched SGEMM after BLIS (Van Zee & van de Geijn): B is packed into kc x NR column panels,
 // A into MR x kc row panels per (kc, mc) block, and an MR x NR register-tiled micro-kernel
-// multiplies one A panel by one B panel. Loop order jc/pc/ic/jr/ir keeps a B panel in L1 and
-// the A block in L2. Transposed operands are read through strides while packing.
+// multiplies one A panel by one B panel. Loop order pc/ic/jr/ir streams each B micro-panel
+// against an A block held in L2. Transposed operands are read through strides while packing.
+// Unlike BLIS, B is packed whole before the product (once per parameter with cacheB), which
+// costs the same work, needs no barrier between packing and computing, and gives cached and
+// uncached products one layout.
 #include "gemm.h"
 
 #include <immintrin.h>
@@ -41,13 +44,14 @@ using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* 
 
 struct KernelSet {
   int mr, nr;  // register tile
-  int kc, mc;  // cache blocks: a kc x nr B panel fits L1, an mc x kc A block fits L2
-  MicroKernel rows[17];  // rows[r]: the kernel for an r-row tile, 1 <= r <= mr
+  int kc, mc;  // cache blocks: an mc x kc A block stays in L2 while B micro-panels stream by
+  MicroKernel rows[17];  // rows[r]: the kernel for an r-row tile, 1 <= r <= mr <= 16
 };
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernels. Each is a template over the row count so that edge tiles in m (and the
-// m = 1..5 decode case) run exactly the FMAs they need; edge tiles in n use masked stores.
+// Micro-kernels. Each is a template over the row count so that edge tiles in m (and products
+// with m < MR, such as decoding with cached weights) run exactly the FMAs they need; edge
+// tiles in n use masked stores.
 // With few rows the FMA chains are too short to hide FMA latency, so S independent
 // accumulator sets interleave consecutive k steps.
 
