@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { Tensor, scalar } from "../../tensor/index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { clipContrastiveLoss } from "./loss.js";
+
+// Made by PyTorch 1.13 in float64 by scripts/make_clip_loss_fixture.py:
+// (CE(s.exp() * img @ txt.T, arange) + CE(its transpose, arange)) / 2 and its gradients.
+const f = JSON.parse(readFileSync(new URL("../../../test/fixtures/clip_loss.json", import.meta.url), "utf8")) as {
+  img: number[]; txt: number[]; scale: number; loss: number; grad_img: number[]; grad_txt: number[]; grad_scale: number;
+};
+
+test("symmetric InfoNCE and its gradients match PyTorch", () => {
+  const img = new Tensor(Float32Array.from(f.img), [5, 8]).setRequiresGrad();
+  const txt = new Tensor(Float32Array.from(f.txt), [5, 8]).setRequiresGrad();
+  const s = scalar(f.scale).setRequiresGrad();
+  const loss = clipContrastiveLoss(img, txt, s);
+  assert.ok(Math.abs(loss.item() - f.loss) < 1e-5, `loss ${loss.item()} vs ${f.loss}`);
+  loss.backward();
+  assertClose(img.grad!, f.grad_img, { atol: 1e-5, rtol: 1e-4 });
+  assertClose(txt.grad!, f.grad_txt, { atol: 1e-5, rtol: 1e-4 });
+  assert.ok(Math.abs(s.grad!.item() - f.grad_scale) < 1e-5, `d loss / d scale ${s.grad!.item()} vs ${f.grad_scale}`);
+});
+
+test("perfectly matched pairs with a high temperature give a loss near 0", () => {
+  const eye = new Tensor(Float32Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0)), [4, 4]);
+  assert.ok(clipContrastiveLoss(eye, eye, scalar(Math.log(100))).item() < 1e-10 + 1e-6);
+});
