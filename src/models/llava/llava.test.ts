@@ -122,7 +122,8 @@ describe("LLaVA parity with the PyTorch reference", { skip }, () => {
       const f = await fixture(folder);
       assert.ok(f.model.language_model.lm_head.weight instanceof HalfTensor);
       const logits = noGrad(() => f.model.forward({ inputIds: f.expected.get("input_ids")!, pixelValues: f.pixels }));
-      assertClose(logits, f.expected.get("logits")!, { atol: 2e-2, rtol: 0 });
+      // F16 rounding of the weights moves the logits by ~1.5e-3 here.
+      assertClose(logits, f.expected.get("logits")!, { atol: 5e-3, rtol: 0 });
     });
   });
 

@@ -4,7 +4,7 @@
  * a finished row is fed padding until every row is done, as transformers does.
  */
 import { ArgumentError, ContextLengthError, ShapeError } from "../../errors.js";
-import { Generator as RandomStream, Tensor, concat, defaultGenerator, noGrad, zeros } from "../../tensor/index.js";
+import { Generator as RandomStream, Tensor, concat, defaultGenerator, zeros } from "../../tensor/index.js";
 import { eosTokenIds } from "./config.js";
 import type { LlamaForCausalLM } from "./model.js";
 import { type SamplingOptions, argmax, logitsProcessors, sample } from "./sampling.js";
@@ -148,11 +148,13 @@ export function* generateSteps(lm: LlamaForCausalLM, input: GenerateInput, optio
   const maskTensor = () => (anyPadding ? new Tensor(Int32Array.from(mask.flat()), [b, mask[0].length]) : undefined);
   const cache = lm.newCache(b);
 
-  let logits = noGrad(() => {
-    if (!input.inputsEmbeds) return lm.nextLogits({ inputIds: idsTensor(padded), attentionMask: maskTensor(), cache });
-    const rows = input.inputsEmbeds.map((e, i) => leftPad(e, prompts[i].length, width, c.hidden_size, i)); // [1, width, D] each
-    return lm.nextLogits({ inputsEmbeds: concat(rows, 0), attentionMask: maskTensor(), cache });
-  }); // [B, V]
+  let logits = input.inputsEmbeds
+    ? lm.nextLogits({
+      inputsEmbeds: concat(input.inputsEmbeds.map((e, i) => leftPad(e, prompts[i].length, width, c.hidden_size, i)), 0), // [B, width, D]
+      attentionMask: maskTensor(),
+      cache,
+    })
+    : lm.nextLogits({ inputIds: idsTensor(padded), attentionMask: maskTensor(), cache }); // [B, V]
 
   const vocab = logits.shape[1];
   for (;;) {
