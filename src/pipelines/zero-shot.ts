@@ -32,9 +32,9 @@ export interface ZeroShotOptions {
 
 export const DEFAULT_TEMPLATES: readonly string[] = ["a photo of a {}."];
 
-/** Token ids of `texts` as the model's tokenizer pads them: [N, context] int32. */
-export function tokenizeBatch(tokenizer: CLIPTokenizer, texts: readonly string[]): Tensor {
-  const { inputIds } = tokenizer.tokenize([...texts]);
+/** Token ids of `texts` as the model's tokenizer pads them: [N, contextLength] int32. */
+export function tokenizeBatch(tokenizer: CLIPTokenizer, texts: readonly string[], contextLength = 77): Tensor {
+  const { inputIds } = tokenizer.tokenize([...texts], { contextLength });
   const width = inputIds[0]?.length ?? 0;
   return tensor(inputIds.flat(), { dtype: "int32", shape: [inputIds.length, width] });
 }
@@ -44,7 +44,7 @@ export function embedTexts(parts: Pick<ClipParts, "model" | "tokenizer">, texts:
   return noGrad(() => {
     const chunks: Tensor[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
-      const ids = tokenizeBatch(parts.tokenizer, texts.slice(i, i + batchSize));
+      const ids = tokenizeBatch(parts.tokenizer, texts.slice(i, i + batchSize), parts.model.config.text_config.max_position_embeddings);
       chunks.push(l2Normalize(parts.model.encodeText(ids)));
     }
     return concat(chunks, 0);
