@@ -2,20 +2,36 @@
 
 #include <sched.h>
 
+#include <chrono>
+
 #include <immintrin.h>
 
 namespace vlm {
 
 namespace {
 
-// ~20-50 us of spinning: long enough to bridge back-to-back kernels of one forward pass,
-// short enough not to steal a core from a competing process for long.
-constexpr int kSpinIterations = 20000;
+// Spin this long before sleeping: enough to bridge back-to-back kernels of one forward pass,
+// short enough not to steal a core from a competing process for long. Measured in time, not
+// iterations, because `pause` takes anywhere from ~10 to ~140 cycles across CPUs.
+constexpr auto kSpin = std::chrono::microseconds(50);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
 #endif
+}
+
+// Spins until done() or kSpin has passed; returns done().
+template <typename Pred>
+bool spin_until(const Pred& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 16; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
 }
 
 }  // namespace
@@ -53,18 +69,12 @@ void ThreadPool::resize(int nthreads) {
 
 void ThreadPool::worker_loop(int tid, uint64_t seen) {
   for (;;) {
-    uint64_t gen = seen;
-    for (int i = 0; i < kSpinIterations; ++i) {
-      gen = generation_.load(std::memory_order_acquire);
-      if (gen != seen) break;
-      cpu_relax();
-    }
-    if (gen == seen) {
+    const auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(started)) {
       std::unique_lock<std::mutex> lock(mu_);
-      start_cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      gen = generation_.load(std::memory_order_acquire);
+      start_cv_.wait(lock, started);
     }
-    seen = gen;
+    seen = generation_.load(std::memory_order_acquire);
     if (stopping_) return;
     // Threads beyond the job's width sit this one out but still report back.
     if (tid < active_) {
@@ -105,10 +115,10 @@ void ThreadPool::run(int max_threads, const Job& job) {
   } catch (...) {
     error = std::current_exception();
   }
-  for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
-  if (pending_.load(std::memory_order_acquire) != 0) {
+  const auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(finished)) {
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    done_cv_.wait(lock, finished);
   }
   if (!error) error = error_;
   error_ = nullptr;
