@@ -18,7 +18,10 @@ async function writeTar(file: string, members: [string, Buffer | string][]): Pro
   const tar = pack();
   for (const [name, data] of members) tar.entry({ name }, data);
   tar.finalize();
-  await pipeline(tar, ...(file.endsWith(".gz") ? [createGzip()] : []), createWriteStream(file));
+  // tar-stream's Pack is a streamx stream, which Node's pipeline types do not know.
+  const source = tar as unknown as NodeJS.ReadableStream;
+  if (file.endsWith(".gz")) await pipeline(source, createGzip(), createWriteStream(file));
+  else await pipeline(source, createWriteStream(file));
 }
 
 function solid(format: "jpeg" | "png" | "webp", r: number): Promise<Buffer> {
