@@ -3,10 +3,21 @@
  * A new bench is a file under bench/ exporting a function, added to the list below.
  * Set BENCH=gemm,kernels to run a subset.
  */
+import { cpus } from "node:os";
+import { nativeInfo } from "../src/backend/native/index.js";
 import { benchGemm } from "./gemm.js";
 import { benchKernels } from "./kernels.js";
+import { emit } from "./lib.js";
 
 const BENCHES: Record<string, () => void> = { gemm: benchGemm, kernels: benchKernels };
+
+let isa: string;
+try {
+  isa = nativeInfo().isa;
+} catch {
+  isa = "unavailable";
+}
+emit({ bench: "env", cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, native_isa: isa });
 
 const wanted = process.env.BENCH?.split(",").map((s) => s.trim()).filter(Boolean) ?? Object.keys(BENCHES);
 for (const name of wanted) {

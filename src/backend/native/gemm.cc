@@ -512,8 +512,9 @@ void gemm(const GemmArgs& g, const PackedB* packed) {
   }
   const KernelSet& ks = kernels();
   if (!packed) {
-    // Per-call scratch of the calling thread, kept between calls so that repeated GEMMs do
-    // not pay page faults for a fresh allocation every time.
+    // Scratch of the calling thread, kept between calls so that repeated GEMMs do not pay
+    // page faults for a fresh allocation every time (at the price of holding on to the
+    // largest uncached B packed so far).
     thread_local PackedB scratch;
     pack_b_into(scratch, g.b, g.stride_b == 0 ? 1 : g.batch, g.k, g.n, g.trans_b, g.stride_b);
     packed = &scratch;

@@ -168,7 +168,7 @@ export function createNativeBackend(): Backend {
 
   function unary(op: string, kind: Act) {
     return (x: Float32Array, out: Float32Array): void => {
-      array(op, "x", x, x?.length ?? 0);
+      if (!(x instanceof Float32Array)) throw new ArgumentError(`native ${op}: x must be a Float32Array`);
       array(op, "out", out, x.length);
       lib.activation(kind, x, out);
     };
