@@ -9,23 +9,23 @@ export interface CaptionInput {
   styleLabel: string;
 }
 
-// {a} is the article for {name}; {keyword}/{keyword2} are drawn from the keywords. Templates
-// that need more keywords than an item has are not drawn for it.
+// {a} and {as} are the articles for {name} and {style}; {keyword} and {keyword2} are drawn
+// from the keywords. Templates that need more keywords than an item has are not drawn for it.
 const TEMPLATES: Record<CaptionInput["domain"], readonly string[]> = {
   emoji: [
     "an emoji of {a} {name}",
     "{name} emoji",
     "{a} {name}",
-    "a {style} emoji of {name}",
-    "a {style} drawing of {name}, {keyword}",
+    "{as} {style} emoji of {name}",
+    "{as} {style} drawing of {name}, {keyword}",
     "{name}, {keyword}",
     "an emoji showing {name}: {keyword}, {keyword2}",
   ],
   icon: [
     "{name} icon",
     "an icon of {a} {name}",
-    "a {style} icon of {name}",
-    "a {style} drawing of {name}, {keyword}",
+    "{as} {style} icon of {name}",
+    "{as} {style} drawing of {name}, {keyword}",
     "{name} symbol, {keyword}",
     "a pictogram of {a} {name}",
     "{name} icon: {keyword}, {keyword2}",
@@ -64,6 +64,7 @@ export function caption(item: CaptionInput, seed: number, id: string): string {
   return template
     .replace("{a}", article(item.name))
     .replace("{name}", item.name)
+    .replace("{as}", article(item.styleLabel))
     .replace("{style}", item.styleLabel)
     .replace("{keyword2}", item.keywords[second] ?? "")
     .replace("{keyword}", item.keywords[first] ?? "");

@@ -79,7 +79,9 @@ describe("captions", () => {
       assert.doesNotMatch(c, /[{}]|a apple|, $/, c);
     }
     assert.ok([...phrasings].some((c) => c.includes("an emoji of an apple")));
-    assert.ok([...phrasings].some((c) => c.includes("Noto")));
+    assert.ok([...phrasings].some((c) => c.includes("a Noto")));
+    const styled = new Set(Array.from({ length: 60 }, (_, i) => caption({ ...item, styleLabel: "OpenMoji" }, 0, `o/${i}`)));
+    assert.ok([...styled].some((c) => c.startsWith("an OpenMoji ")) && ![...styled].some((c) => /\ba OpenMoji/.test(c)));
   });
 
   it("never use a keyword template for an item without keywords, and differ between domains", () => {
