@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { VlmError } from "../errors.js";
 import { registerClassify } from "./commands/classify.js";
+import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEmbed } from "./commands/embed.js";
 import { registerTokenize } from "./commands/tokenize.js";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerClassify(program);
   registerEmbed(program);
   registerTokenize(program);
+  registerData(program);
   registerDemo(program);
   return program;
 }
