@@ -261,9 +261,14 @@ void pack_b_panels(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n,
         }
       } else {
         if (cols < nr) std::memset(d, 0, sizeof(float) * kcb * nr);
-        for (int c = 0; c < cols; ++c) {
-          const float* s = b + (j + c) * cs + p0 * rs;
-          for (int64_t p = 0; p < kcb; ++p) d[p * nr + c] = s[p * rs];
+        // A transposing copy: 32 k steps at a time so that the destination lines written
+        // column by column (32 x nr floats) stay in L1 until they are complete.
+        for (int64_t pb = 0; pb < kcb; pb += 32) {
+          const int64_t pe = std::min<int64_t>(kcb, pb + 32);
+          for (int c = 0; c < cols; ++c) {
+            const float* s = b + (j + c) * cs + p0 * rs;
+            for (int64_t p = pb; p < pe; ++p) d[p * nr + c] = s[p * rs];
+          }
         }
       }
     }
