@@ -7,9 +7,11 @@ import { cpus } from "node:os";
 import { nativeInfo } from "../src/backend/native/index.js";
 import { benchGemm } from "./gemm.js";
 import { benchKernels } from "./kernels.js";
+import { benchVit } from "./vit.js";
+import { benchClip } from "./clip.js";
 import { emit } from "./lib.js";
 
-const BENCHES: Record<string, () => void> = { gemm: benchGemm, kernels: benchKernels };
+const BENCHES: Record<string, () => void> = { gemm: benchGemm, kernels: benchKernels, vit: benchVit, clip: benchClip };
 
 let isa: string;
 try {
