@@ -241,37 +241,46 @@ void pack_a(const float* a, int64_t rs, int64_t cs, int64_t i0, int64_t rows, in
   }
 }
 
-// Layout of one packed B matrix: for each kc block starting at p0 (size kcb), at offset
-// p0 * npad, the ceil(n / nr) panels of kcb x nr floats, zero-padded past column n.
-void pack_b_panels(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n, const KernelSet& ks,
-                   int64_t jp0, int64_t jp1, float* dst) {
-  const int nr = ks.nr;
-  const int64_t npad = ceil_div(n, nr) * nr;
-  for (int64_t p0 = 0; p0 < k; p0 += ks.kc) {
-    const int64_t kcb = std::min<int64_t>(ks.kc, k - p0);
-    for (int64_t jp = jp0; jp < jp1; ++jp) {
-      float* d = dst + p0 * npad + jp * kcb * nr;
-      const int64_t j = jp * nr;
-      const int cols = static_cast<int>(std::min<int64_t>(nr, n - j));
-      if (cs == 1) {
-        for (int64_t p = 0; p < kcb; ++p) {
-          const float* s = b + (p0 + p) * rs + j;
-          for (int c = 0; c < cols; ++c) d[p * nr + c] = s[c];
-          for (int c = cols; c < nr; ++c) d[p * nr + c] = 0.0f;
-        }
-      } else {
-        if (cols < nr) std::memset(d, 0, sizeof(float) * kcb * nr);
-        // A transposing copy: 32 k steps at a time so that the destination lines written
-        // column by column (32 x nr floats) stay in L1 until they are complete.
-        for (int64_t pb = 0; pb < kcb; pb += 32) {
-          const int64_t pe = std::min<int64_t>(kcb, pb + 32);
-          for (int c = 0; c < cols; ++c) {
-            const float* s = b + (j + c) * cs + p0 * rs;
-            for (int64_t p = pb; p < pe; ++p) d[p * nr + c] = s[p * rs];
-          }
+// Rows [p0, p0 + kcb) of op(B), column panels [jp0, jp1), into kcb x nr panels at dst +
+// (jp - jp0) * kcb * nr, zero-padded past column n. `load` turns a stored element (float or
+// 16-bit) into its float value.
+template <typename T, typename Load>
+void pack_b_block(const T* b, int64_t rs, int64_t cs, int64_t n, int nr, int64_t p0, int64_t kcb, int64_t jp0,
+                  int64_t jp1, float* dst, const Load& load) {
+  for (int64_t jp = jp0; jp < jp1; ++jp) {
+    float* d = dst + (jp - jp0) * kcb * nr;
+    const int64_t j = jp * nr;
+    const int cols = static_cast<int>(std::min<int64_t>(nr, n - j));
+    if (cs == 1) {
+      for (int64_t p = 0; p < kcb; ++p) {
+        const T* s = b + (p0 + p) * rs + j;
+        for (int c = 0; c < cols; ++c) d[p * nr + c] = load(s[c]);
+        for (int c = cols; c < nr; ++c) d[p * nr + c] = 0.0f;
+      }
+    } else {
+      if (cols < nr) std::memset(d, 0, sizeof(float) * kcb * nr);
+      // A transposing copy: 32 k steps at a time so that the destination lines written
+      // column by column (32 x nr floats) stay in L1 until they are complete.
+      for (int64_t pb = 0; pb < kcb; pb += 32) {
+        const int64_t pe = std::min<int64_t>(kcb, pb + 32);
+        for (int c = 0; c < cols; ++c) {
+          const T* s = b + (j + c) * cs + p0 * rs;
+          for (int64_t p = pb; p < pe; ++p) d[p * nr + c] = load(s[p * rs]);
         }
       }
     }
+  }
+}
+
+// Layout of one packed B matrix: for each kc block starting at p0 (size kcb), at offset
+// p0 * npad, the ceil(n / nr) panels of kcb x nr floats.
+void pack_b_panels(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n, const KernelSet& ks,
+                   int64_t jp0, int64_t jp1, float* dst) {
+  const int64_t npad = ceil_div(n, ks.nr) * ks.nr;
+  for (int64_t p0 = 0; p0 < k; p0 += ks.kc) {
+    const int64_t kcb = std::min<int64_t>(ks.kc, k - p0);
+    pack_b_block(b, rs, cs, n, ks.nr, p0, kcb, jp0, jp1, dst + p0 * npad + jp0 * kcb * ks.nr,
+                 [](float v) { return v; });
   }
 }
 
@@ -302,40 +311,50 @@ void pack_b_into(PackedB& out, const float* b, int64_t count, int64_t k, int64_t
 }
 
 // ---------------------------------------------------------------------------------------------
-// The blocked product for one C rectangle [i0, i1) x [j0, j1) of one batch element; j0 is a
-// multiple of nr.
+// The blocked product.
 
+void fill_k0(const GemmArgs& g, float* c, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    for (int64_t j = j0; j < j1; ++j) {
+      c[i * g.n + j] = (g.accumulate ? c[i * g.n + j] : 0.0f) + (g.bias ? g.bias[j] : 0.0f);
+    }
+  }
+}
+
+// C[i0:i1, j0:j1] (+)= op(A)[i0:i1, p0:p0+kcb] x rows p0.. of packed B, whose panel for
+// column j sits at bblock + (j / nr - jp_base) * kcb * nr; j0 is a multiple of nr.
+void multiply_kc_block(const KernelSet& ks, const GemmArgs& g, const float* a, int64_t p0, int64_t kcb,
+                       const float* bblock, int64_t jp_base, float* c, int64_t i0, int64_t i1, int64_t j0,
+                       int64_t j1, float* abuf) {
+  const int64_t rs = g.trans_a ? 1 : g.k, cs = g.trans_a ? g.m : 1;
+  const bool first = p0 == 0;
+  for (int64_t ic = i0; ic < i1; ic += ks.mc) {
+    const int64_t mcb = std::min<int64_t>(ks.mc, i1 - ic);
+    pack_a(a, rs, cs, ic, mcb, p0, kcb, ks.mr, abuf);
+    for (int64_t jr = j0; jr < j1; jr += ks.nr) {
+      const int nr = static_cast<int>(std::min<int64_t>(ks.nr, g.n - jr));
+      const float* bpanel = bblock + (jr / ks.nr - jp_base) * kcb * ks.nr;
+      const float* bias = first && g.bias ? g.bias + jr : nullptr;
+      const bool load_c = !first || g.accumulate;
+      for (int64_t ir = 0; ir < mcb; ir += ks.mr) {
+        const int rows = static_cast<int>(std::min<int64_t>(ks.mr, mcb - ir));
+        ks.rows[rows](kcb, abuf + ir * kcb, bpanel, c + (ic + ir) * g.n + jr, g.n, nr, load_c, bias);
+      }
+    }
+  }
+}
+
+// One C rectangle of one batch element against a fully packed B.
 void compute_rect(const KernelSet& ks, const GemmArgs& g, const float* a, const float* bp, float* c, int64_t i0,
                   int64_t i1, int64_t j0, int64_t j1, float* abuf) {
-  const int64_t n = g.n, k = g.k;
-  if (k == 0) {
-    for (int64_t i = i0; i < i1; ++i) {
-      for (int64_t j = j0; j < j1; ++j) {
-        c[i * n + j] = (g.accumulate ? c[i * n + j] : 0.0f) + (g.bias ? g.bias[j] : 0.0f);
-      }
-    }
+  if (g.k == 0) {
+    fill_k0(g, c, i0, i1, j0, j1);
     return;
   }
-  const int64_t rs = g.trans_a ? 1 : k, cs = g.trans_a ? g.m : 1;
-  const int64_t npad = ceil_div(n, ks.nr) * ks.nr;
-  for (int64_t p0 = 0; p0 < k; p0 += ks.kc) {
-    const int64_t kcb = std::min<int64_t>(ks.kc, k - p0);
-    const bool first = p0 == 0;
-    const float* bblock = bp + p0 * npad;
-    for (int64_t ic = i0; ic < i1; ic += ks.mc) {
-      const int64_t mcb = std::min<int64_t>(ks.mc, i1 - ic);
-      pack_a(a, rs, cs, ic, mcb, p0, kcb, ks.mr, abuf);
-      for (int64_t jr = j0; jr < j1; jr += ks.nr) {
-        const int nr = static_cast<int>(std::min<int64_t>(ks.nr, n - jr));
-        const float* bpanel = bblock + (jr / ks.nr) * kcb * ks.nr;
-        const float* bias = first && g.bias ? g.bias + jr : nullptr;
-        const bool load_c = !first || g.accumulate;
-        for (int64_t ir = 0; ir < mcb; ir += ks.mr) {
-          const int rows = static_cast<int>(std::min<int64_t>(ks.mr, mcb - ir));
-          ks.rows[rows](kcb, abuf + ir * kcb, bpanel, c + (ic + ir) * n + jr, n, nr, load_c, bias);
-        }
-      }
-    }
+  const int64_t npad = ceil_div(g.n, ks.nr) * ks.nr;
+  for (int64_t p0 = 0; p0 < g.k; p0 += ks.kc) {
+    const int64_t kcb = std::min<int64_t>(ks.kc, g.k - p0);
+    multiply_kc_block(ks, g, a, p0, kcb, bp + p0 * npad, 0, c, i0, i1, j0, j1, abuf);
   }
 }
 
