@@ -60,9 +60,11 @@ export interface LlavaInputs {
 }
 
 export interface LlavaGenerateInput {
-  /** One prompt per row, unpadded; each image token stands for one image feature. */
+  /** One prompt per row; each image token stands for one image feature. */
   inputIds: readonly (readonly number[])[];
-  pixelValues?: Tensor;
+  /** Per row, 0 marks padding to drop (a padded processor output); generation pads itself. */
+  attentionMask?: readonly (readonly number[])[];
+  pixelValues?: Tensor | null;
   imageFeatures?: Tensor;
 }
 
@@ -182,7 +184,7 @@ export class LlavaForConditionalGeneration extends Module {
     return mergeImageFeatures(inputIds, embeds, features ?? new Tensor(new Float32Array(0), [0, 0, d]), index);
   }
 
-  private featuresOf(input: { pixelValues?: Tensor; imageFeatures?: Tensor }): Tensor | null {
+  private featuresOf(input: { pixelValues?: Tensor | null; imageFeatures?: Tensor }): Tensor | null {
     if (input.imageFeatures) return input.imageFeatures;
     return input.pixelValues ? this.imageFeatures(input.pixelValues) : null;
   }
@@ -197,7 +199,12 @@ export class LlavaForConditionalGeneration extends Module {
   generationInput(input: LlavaGenerateInput): GenerateInput {
     const features = noGrad(() => this.featuresOf(input));
     const index = this.config.imageTokenIndex;
-    const counts = input.inputIds.map((row) => row.filter((t) => t === index).length);
+    const mask = input.attentionMask;
+    if (mask && (mask.length !== input.inputIds.length || mask.some((m, r) => m.length !== input.inputIds[r].length))) {
+      throw new ShapeError(`generate: attentionMask rows [${mask.map((m) => m.length)}] do not match inputIds rows [${input.inputIds.map((r) => r.length)}]`);
+    }
+    const inputIds = mask ? input.inputIds.map((row, r) => row.filter((_, i) => mask[r][i] !== 0)) : input.inputIds;
+    const counts = inputIds.map((row) => row.filter((t) => t === index).length);
     const total = counts.reduce((a, b) => a + b, 0);
     const perImage = features ? features.shape[1] : 0;
     const available = features ? features.shape[0] * perImage : 0;
@@ -210,14 +217,14 @@ export class LlavaForConditionalGeneration extends Module {
       );
     }
     let image = 0;
-    const inputsEmbeds = input.inputIds.map((row, r) => {
+    const inputsEmbeds = inputIds.map((row, r) => {
       const ids = new Tensor(Int32Array.from(row), [1, row.length]);
       const n = perImage ? counts[r] / perImage : 0;
       const mine = features && n ? slice(features, 0, image, image + n) : null;
       image += n;
       return noGrad(() => this.embedInputs(ids, mine)).reshape(row.length, -1); // [L_r, D]
     });
-    return { inputIds: input.inputIds, inputsEmbeds };
+    return { inputIds, inputsEmbeds };
   }
 
   /**
