@@ -122,6 +122,35 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value MatmulHalfB(const Napi::CallbackInfo& info) {
+  vlm::GemmArgs g;
+  g.batch = int_arg(info, 4, "batch");
+  g.m = int_arg(info, 5, "m");
+  g.n = int_arg(info, 6, "n");
+  g.k = int_arg(info, 7, "k");
+  g.trans_a = bool_arg(info, 8);
+  g.trans_b = bool_arg(info, 9);
+  g.stride_a = int_arg(info, 10, "strideA");
+  g.stride_b = int_arg(info, 11, "strideB");
+  g.accumulate = bool_arg(info, 13);
+  g.a = f32_arg(info, 0, "a", extent(g.batch, g.stride_a, g.m * g.k));
+  g.c = f32_arg(info, 3, "out", g.batch * g.m * g.n);
+  g.bias = f32_arg(info, 12, "bias", g.n, true);
+  g.b = nullptr;
+  const Napi::Value bv = info[1];
+  if (!bv.IsTypedArray() || bv.As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+    fail(info.Env(), "bBits must be a Uint16Array");
+  }
+  Napi::Uint16Array bits = bv.As<Napi::Uint16Array>();
+  if (static_cast<int64_t>(bits.ElementLength()) < extent(g.batch, g.stride_b, g.k * g.n)) {
+    fail(info.Env(), "bBits is too short for batch, strideB, k and n");
+  }
+  const int64_t kind = int_arg(info, 2, "kind");
+  if (kind > 1) fail(info.Env(), "kind must be 0 (f16) or 1 (bf16)");
+  vlm::gemm_half(g, bits.Data(), kind == 0 ? vlm::HalfKind::F16 : vlm::HalfKind::BF16);
+  return info.Env().Undefined();
+}
+
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
   const float* x = f32_arg(info, 0, "x", rows * cols);
@@ -186,6 +215,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("packB", Napi::Function::New(env, PackB));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("matmulHalfB", Napi::Function::New(env, MatmulHalfB));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("rmsNorm", Napi::Function::New(env, RmsNorm));

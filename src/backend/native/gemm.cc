@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "cpu.h"
 #include "simd_math.h"
@@ -519,6 +520,39 @@ void gemm_direct(const GemmArgs& g) {
              });
 }
 
+// ---------------------------------------------------------------------------------------------
+// 16-bit B.
+
+// IEEE half -> float for every bit pattern (subnormals, infinities, NaN) through a 256 KB table.
+const float* f16_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(65536);
+    for (uint32_t h = 0; h < 65536; ++h) {
+      const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+      if (exp == 0) {
+        const float v = std::ldexp(static_cast<float>(mant), -24);
+        t[h] = sign ? -v : v;
+        continue;
+      }
+      const uint32_t bits = exp == 0x1f ? sign | 0x7f800000u | (mant << 13) : sign | ((exp + 112) << 23) | (mant << 13);
+      std::memcpy(&t[h], &bits, sizeof(float));
+    }
+    return t;
+  }();
+  return table.data();
+}
+
+// bfloat16 is the top half of a float32.
+inline float bf16_to_float(uint16_t h) {
+  const uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// Column panels decoded per block: 256 (AVX2) or 512 (AVX-512) columns x kc rows.
+constexpr int64_t kHalfBlockPanels = 16;
+
 }  // namespace
 
 std::unique_ptr<PackedB> pack_b(const float* b, int64_t count, int64_t k, int64_t n, bool trans_b,
@@ -575,6 +609,44 @@ void gemm(const GemmArgs& g, const PackedB* packed) {
       compute_rect(ks, g, g.a + bi * g.stride_a, matrix(bi), g.c + bi * g.m * g.n, i0, i1, j0, j1, abuf);
     }
   });
+}
+
+void gemm_half(const GemmArgs& g, const uint16_t* bits, HalfKind kind) {
+  if (g.batch == 0 || g.m == 0 || g.n == 0) return;
+  const KernelSet& ks = kernels();
+  const float* table = kind == HalfKind::F16 ? f16_table() : nullptr;
+  const int64_t panels = ceil_div(g.n, ks.nr);
+  const int64_t flops = g.batch * g.m * g.n * std::max<int64_t>(g.k, 1);
+  const int64_t rs = g.trans_b ? 1 : g.n, cs = g.trans_b ? g.k : 1;
+  pool().run(flops < kParallelGrain * 8 ? 1 : static_cast<int>(std::min<int64_t>(panels, INT_MAX)),
+             [&](int tid, int nt) {
+               thread_local AlignedFloats abuf_storage, bbuf_storage;
+               float* abuf = abuf_storage.reserve(static_cast<size_t>(ks.mc) * ks.kc);
+               float* bbuf = bbuf_storage.reserve(static_cast<size_t>(ks.kc) * kHalfBlockPanels * ks.nr);
+               // Threads own column ranges: each decodes only its own part of B, once.
+               int64_t q0, q1;
+               split_range(panels, nt, tid, &q0, &q1);
+               for (int64_t bi = 0; bi < g.batch; ++bi) {
+                 const float* a = g.a + bi * g.stride_a;
+                 const uint16_t* b = bits + bi * g.stride_b;
+                 float* c = g.c + bi * g.m * g.n;
+                 for (int64_t jp0 = q0; jp0 < q1; jp0 += kHalfBlockPanels) {
+                   const int64_t jp1 = std::min(q1, jp0 + kHalfBlockPanels);
+                   const int64_t j0 = jp0 * ks.nr, j1 = std::min(g.n, jp1 * ks.nr);
+                   if (g.k == 0) fill_k0(g, c, 0, g.m, j0, j1);
+                   for (int64_t p0 = 0; p0 < g.k; p0 += ks.kc) {
+                     const int64_t kcb = std::min<int64_t>(ks.kc, g.k - p0);
+                     if (table) {
+                       pack_b_block(b, rs, cs, g.n, ks.nr, p0, kcb, jp0, jp1, bbuf,
+                                    [table](uint16_t h) { return table[h]; });
+                     } else {
+                       pack_b_block(b, rs, cs, g.n, ks.nr, p0, kcb, jp0, jp1, bbuf, bf16_to_float);
+                     }
+                     multiply_kc_block(ks, g, a, p0, kcb, bbuf, jp0, c, 0, g.m, j0, j1, abuf);
+                   }
+                 }
+               }
+             });
 }
 
 }  // namespace vlm

@@ -47,4 +47,11 @@ std::unique_ptr<PackedB> pack_b(const float* b, int64_t count, int64_t k, int64_
 // packed with the same k, n, trans_b and hold 1 or args.batch matrices.
 void gemm(const GemmArgs& args, const PackedB* packed);
 
+enum class HalfKind { F16, BF16 };
+
+// The same product with B stored as 16-bit floats (args.b is ignored). B is decoded while it
+// is packed, one kc x (16 panels) block per thread at a time: no float32 copy of the whole
+// of B ever exists, which is the point of keeping weights in 16 bits.
+void gemm_half(const GemmArgs& args, const uint16_t* b, HalfKind kind);
+
 }  // namespace vlm

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AttentionParams, Backend, MatmulParams } from "../backend.js";
+import type { AttentionParams, Backend, HalfKind, MatmulParams } from "../backend.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 
 /** Opaque handle to B packed into the GEMM micro-kernel's panel layout (freed by the GC). */
@@ -28,6 +28,11 @@ interface Addon {
     a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null,
     accumulate: boolean, packed: PackedHandle | null,
+  ): void;
+  matmulHalfB(
+    a: Float32Array, bBits: Uint16Array, kind: number, out: Float32Array, batch: number, m: number, n: number,
+    k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null,
+    accumulate: boolean,
   ): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   layerNorm(
@@ -141,11 +146,8 @@ export function createNativeBackend(): Backend {
 
   function matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void {
     const { batch, m, n, k, strideA, strideB } = p;
-    for (const [name, v] of Object.entries({ batch, m, n, k, strideA, strideB })) count("matmul", name, v);
-    array("matmul", "a", a, extent(batch, strideA, m * k), true);
+    checkMatmul("matmul", a, out, p);
     array("matmul", "b", b, extent(batch, strideB, k * n), true);
-    array("matmul", "out", out, batch * m * n);
-    if (p.bias) array("matmul", "bias", p.bias, n);
     const transB = !!p.transB;
     let packed: PackedHandle | null = null;
     if (p.cacheB && batch > 0 && m > 0 && n > 0) {
@@ -163,6 +165,33 @@ export function createNativeBackend(): Backend {
     }
     lib.matmul(
       a, b, out, batch, m, n, k, !!p.transA, transB, strideA, strideB, p.bias ?? null, !!p.accumulate, packed,
+    );
+  }
+
+  /** Sizes, strides, A, out and bias as `matmul` requires them; B is checked by the caller. */
+  function checkMatmul(op: string, a: Float32Array, out: Float32Array, p: MatmulParams): void {
+    const { batch, m, n, k, strideA, strideB } = p;
+    for (const [name, v] of Object.entries({ batch, m, n, k, strideA, strideB })) count(op, name, v);
+    array(op, "a", a, extent(batch, strideA, m * k), true);
+    array(op, "out", out, batch * m * n);
+    if (p.bias) array(op, "bias", p.bias, n);
+  }
+
+  // cacheB is ignored: keeping decoded panels would hold the float32 copy of B that 16-bit
+  // weights exist to avoid, and decoding while packing costs little next to the product.
+  function matmulHalfB(a: Float32Array, bBits: Uint16Array, kind: HalfKind, out: Float32Array, p: MatmulParams): void {
+    checkMatmul("matmulHalfB", a, out, p);
+    if (!(bBits instanceof Uint16Array)) throw new ArgumentError("native matmulHalfB: bBits must be a Uint16Array");
+    const needed = extent(p.batch, p.strideB, p.k * p.n);
+    if (bBits.length < needed) {
+      throw new ShapeError(`native matmulHalfB: bBits has ${bBits.length} elements, expected at least ${needed}`);
+    }
+    if (kind !== "f16" && kind !== "bf16") {
+      throw new ArgumentError(`native matmulHalfB: kind must be "f16" or "bf16", got ${String(kind)}`);
+    }
+    lib.matmulHalfB(
+      a, bBits, kind === "f16" ? 0 : 1, out, p.batch, p.m, p.n, p.k, !!p.transA, !!p.transB, p.strideA, p.strideB,
+      p.bias ?? null, !!p.accumulate,
     );
   }
 
@@ -184,6 +213,7 @@ export function createNativeBackend(): Backend {
       lib.setThreads(n);
     },
     matmul,
+    matmulHalfB,
     softmax(x, out, rows, cols) {
       count("softmax", "rows", rows);
       count("softmax", "cols", cols);

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { AttentionParams, Backend, MatmulParams } from "../backend.js";
 import { jsBackend } from "../js/index.js";
+import { matmulHalfB as jsMatmulHalfB } from "../js/half.js";
 import { createNativeBackend, nativeInfo } from "./index.js";
 
 let native: Backend | null = null;
@@ -222,6 +223,59 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
         });
       }
     }
+  });
+
+  it("matmulHalfB: f16 and bf16 B (incl. subnormal, inf, NaN bits) against the js reference", () => {
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const halfBits = (kind: "f16" | "bf16", n: number, seed: number): Uint16Array => {
+      const r = rng(seed);
+      return Uint16Array.from({ length: n }, () => {
+        if (kind === "bf16") {
+          f32[0] = 2 * r() - 1;
+          return u32[0] >>> 16;
+        }
+        // Sign, exponent 8..15 (|x| in [2^-7, 2)), random mantissa.
+        return (r() < 0.5 ? 0x8000 : 0) | ((8 + Math.floor(r() * 8)) << 10) | Math.floor(r() * 1024);
+      });
+    };
+    forThreads(() => {
+      for (const kind of ["f16", "bf16"] as const) {
+        for (const [m, n, k] of [[1, 1, 1], [1, 300, 70], [3, 33, 17], [9, 17, 400], [50, 600, 129], [0, 5, 5], [4, 6, 0]]) {
+          for (const flags of [0, 1, 2, 3]) {
+            for (const extra of [{}, { bias: randn(n, 5), accumulate: true }, { batch: 2, strideA: m * k, strideB: k * n }, { batch: 2, strideA: m * k, strideB: 0 }]) {
+              const c = gemmCase(m, n, k, { transA: (flags & 1) === 1, transB: (flags & 2) === 2, ...extra });
+              const a = randn(Math.max(c.batch * c.strideA, m * k), c.seed);
+              const bits = halfBits(kind, Math.max(c.batch * c.strideB, k * n), c.seed + 1);
+              if (bits.length > 7 && kind === "f16") {
+                bits[3] = 0x0001; // smallest subnormal
+                bits[5] = 0x83ff; // largest negative subnormal
+              }
+              const init = randn(c.batch * m * n, c.seed + 2);
+              const got = init.slice();
+              const want = init.slice();
+              native!.matmulHalfB!(a, bits, kind, got, c);
+              jsMatmulHalfB(a, bits, kind, want, c);
+              assertClose(got, want, 1e-5 * Math.max(1, k), 1e-5, `matmulHalfB ${kind} ${JSON.stringify({ m, n, k, flags, ...extra, bias: undefined })}`);
+            }
+          }
+        }
+      }
+      // Infinities and NaN in B propagate.
+      const c = gemmCase(2, 20, 10, { transB: true });
+      const a = randn(20, 1);
+      for (const [kind, special] of [["f16", 0x7c00], ["f16", 0x7e00], ["bf16", 0xff80], ["bf16", 0x7fc0]] as const) {
+        const bits = halfBits(kind, 200, 2);
+        bits[3 * 10 + 4] = special;
+        const got = new Float32Array(40);
+        const want = new Float32Array(40);
+        native!.matmulHalfB!(a, bits, kind, got, c);
+        jsMatmulHalfB(a, bits, kind, want, c);
+        assertClose(got, want, 1e-4, 1e-5, `matmulHalfB ${kind} special 0x${special.toString(16)}`);
+        assert.ok(!Number.isFinite(got[3]), "the poisoned column is not finite");
+      }
+      assert.throws(() => native!.matmulHalfB!(a, new Uint16Array(199), "f16", new Float32Array(40), c), /bBits has 199/);
+    });
   });
 
   it("matmul: rejects wrong lengths and bad sizes before touching memory", () => {
