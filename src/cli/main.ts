@@ -5,10 +5,13 @@
  */
 import { Command, CommanderError } from "commander";
 import { VlmError } from "../errors.js";
+import { registerAsk } from "./commands/ask.js";
+import { registerChat } from "./commands/chat.js";
 import { registerClassify } from "./commands/classify.js";
 import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEmbed } from "./commands/embed.js";
+import { registerGenerate } from "./commands/generate.js";
 import { registerTokenize } from "./commands/tokenize.js";
 
 export function buildProgram(): Command {
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerTokenize(program);
   registerData(program);
   registerDemo(program);
+  registerAsk(program);
+  registerChat(program);
+  registerGenerate(program);
   return program;
 }
 
