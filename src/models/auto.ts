@@ -8,6 +8,8 @@ import { ConfigError, FileFormatError } from "../errors.js";
 import { type ResolveOptions, resolveModelPath } from "../io/hub/index.js";
 import type { Module } from "../nn/index.js";
 import { type CLIPLoadOptions, loadCLIP } from "./clip/load.js";
+import { loadLlama } from "./lm/load.js";
+import { loadLlava } from "./llava/load.js";
 
 type Loader = (source: string, options: CLIPLoadOptions) => Promise<Module>;
 
@@ -43,3 +45,6 @@ export const AutoModel = {
     return loader(folder, options);
   },
 };
+
+registerAutoModel("llava", async (source, options) => (await loadLlava(source, options)).model);
+for (const type of ["llama", "mistral", "qwen2"]) registerAutoModel(type, async (source, options) => (await loadLlama(source, options)).model);

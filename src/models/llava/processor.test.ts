@@ -9,6 +9,7 @@ import { referencePath, skipWithoutReference } from "../../../test/support/refer
 import { loadLlava } from "./load.js";
 import { TINY_IMAGE_TOKEN_INDEX, writeTinyLlavaFolder } from "./processor.fixtures.js";
 import { AutoProcessor, LlavaProcessor } from "./processor.js";
+import * as vlmkit from "../../index.js";
 
 const skip = skipWithoutReference("llava", "tiny");
 const ref = (...p: string[]) => referencePath("llava", "tiny", ...p);
@@ -133,5 +134,18 @@ describe("LlavaProcessor", { skip }, () => {
       assert.ok(err.message.startsWith(dir) && err.message.includes("tokenizer.json"), err.message);
       return true;
     });
+  });
+
+  test("the public API loads the folder: AutoModel, AutoProcessor, AutoTokenizer", async () => {
+    const model = await vlmkit.AutoModel.fromPretrained(folder);
+    assert.ok(model instanceof vlmkit.LlavaForConditionalGeneration);
+    assert.ok(model.language_model instanceof vlmkit.LlamaForCausalLM);
+    const tok = await vlmkit.AutoTokenizer.fromPretrained(folder);
+    assert.ok(tok instanceof vlmkit.PreTrainedTokenizer);
+    const proc = await vlmkit.AutoProcessor.fromPretrained(folder);
+    const inputs = await proc.process({ text: proc.applyChatTemplate([CHAT[0]]), images: image });
+    const out = model.generate(inputs, { maxNewTokens: 3, eosTokenId: null, decoder: proc });
+    assert.equal(out.tokens[0].length, 3);
+    assert.equal(out.texts![0], tok.decode(out.tokens[0]));
   });
 });
