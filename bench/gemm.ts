@@ -94,6 +94,29 @@ export function benchGemm(): void {
   }
 }
 
+/** 16-bit weights (Backend.matmulHalfB) on the Linear cases: decode plus product, per call. */
+export function benchGemmHalf(): void {
+  let native: Backend | null = null;
+  try {
+    native = createNativeBackend();
+  } catch (err) {
+    emit({ bench: "gemm_half", backend: "native", skipped: (err as Error).message });
+    return;
+  }
+  for (const c of CASES.filter((o) => o.transB && o.cached)) {
+    const a = randomArray(c.m * c.k, 1);
+    const bits = Uint16Array.from(randomArray(c.k * c.n, 2), (v) => 0x3c00 | Math.floor(Math.abs(v) * 1023));
+    const out = new Float32Array(c.m * c.n);
+    const p: MatmulParams = { batch: 1, m: c.m, n: c.n, k: c.k, transA: false, transB: true, strideA: 0, strideB: 0 };
+    for (const threads of THREADS) {
+      native.setThreads(threads);
+      const seconds = secondsPerCall(() => native!.matmulHalfB!(a, bits, "f16", out, p));
+      emit({ bench: "gemm_half", kind: "f16", m: c.m, n: c.n, k: c.k, threads, backend: "native", gflops: round((2 * c.m * c.n * c.k) / seconds / 1e9) });
+    }
+  }
+  native.setThreads(Math.max(...THREADS));
+}
+
 function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -5,13 +5,19 @@
  */
 import { cpus } from "node:os";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { benchGemm } from "./gemm.js";
+import { benchGemm, benchGemmHalf } from "./gemm.js";
 import { benchKernels } from "./kernels.js";
 import { benchVit } from "./vit.js";
 import { benchClip } from "./clip.js";
 import { emit } from "./lib.js";
 
-const BENCHES: Record<string, () => void> = { gemm: benchGemm, kernels: benchKernels, vit: benchVit, clip: benchClip };
+const BENCHES: Record<string, () => void> = {
+  gemm: benchGemm,
+  gemm_half: benchGemmHalf,
+  kernels: benchKernels,
+  vit: benchVit,
+  clip: benchClip,
+};
 
 let isa: string;
 try {

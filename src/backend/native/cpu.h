@@ -13,7 +13,8 @@ enum class Isa { Portable, Avx2, Avx512 };
 inline Isa detect_isa() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // F16C (half <-> float) shipped with every AVX2 CPU; checked anyway since the kernels use it.
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
   // VLM_ISA pins a slower path on a fast machine, so that tests can cover every path.
   if (const char* forced = std::getenv("VLM_ISA")) {
@@ -42,5 +43,5 @@ inline const char* isa_name(Isa i) {
 
 }  // namespace vlm
 
-#define VLM_AVX2 __attribute__((target("avx2,fma")))
-#define VLM_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define VLM_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define VLM_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))

@@ -488,8 +488,9 @@ void direct_portable(const float* arows, int64_t m, const float* b, int64_t k, f
   }
 }
 
-void gemm_direct(const GemmArgs& g) {
-  // A rows gathered contiguously once (m x k is small) so both layouts of A take one path.
+// A rows gathered contiguously once (m x k is small) so both layouts of A take one path.
+// Batch element bi's rows are at the result + (stride_a == 0 ? 0 : bi) * m * k.
+const float* gather_a_rows(const GemmArgs& g) {
   const int64_t a_count = g.stride_a == 0 ? 1 : g.batch;
   thread_local AlignedFloats gathered;
   float* arows = gathered.reserve(static_cast<size_t>(a_count * g.m * g.k));
@@ -500,7 +501,12 @@ void gemm_direct(const GemmArgs& g) {
       for (int64_t p = 0; p < g.k; ++p) dst[i * g.k + p] = g.trans_a ? a[p * g.m + i] : a[i * g.k + p];
     }
   }
-  const bool avx2 = isa() != Isa::Portable;
+  return arows;
+}
+
+// Runs body(j0, j1) on column ranges of 16-column chunks split across threads.
+template <typename Body>
+void for_column_chunks(const GemmArgs& g, const Body& body) {
   const int64_t work = g.batch * g.m * g.n * g.k;
   const int64_t chunks = ceil_div(g.n, 16);
   pool().run(work < kParallelGrain * 16 ? 1 : static_cast<int>(std::min<int64_t>(chunks, INT_MAX)),
@@ -508,16 +514,23 @@ void gemm_direct(const GemmArgs& g) {
                int64_t c0, c1;
                split_range(chunks, nt, tid, &c0, &c1);
                const int64_t j0 = c0 * 16, j1 = std::min(g.n, c1 * 16);
-               if (j0 >= j1) return;
-               for (int64_t bi = 0; bi < g.batch; ++bi) {
-                 const float* a = arows + (g.stride_a == 0 ? 0 : bi) * g.m * g.k;
-                 const float* b = g.b + bi * g.stride_b;
-                 float* c = g.c + bi * g.m * g.n;
-                 if (!avx2) direct_portable(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate, g.trans_b);
-                 else if (g.trans_b) kDirectTransB[g.m](a, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
-                 else direct_rows_avx2(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
-               }
+               if (j0 < j1) body(j0, j1);
              });
+}
+
+void gemm_direct(const GemmArgs& g) {
+  const float* arows = gather_a_rows(g);
+  const bool avx2 = isa() != Isa::Portable;
+  for_column_chunks(g, [&](int64_t j0, int64_t j1) {
+    for (int64_t bi = 0; bi < g.batch; ++bi) {
+      const float* a = arows + (g.stride_a == 0 ? 0 : bi) * g.m * g.k;
+      const float* b = g.b + bi * g.stride_b;
+      float* c = g.c + bi * g.m * g.n;
+      if (!avx2) direct_portable(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate, g.trans_b);
+      else if (g.trans_b) kDirectTransB[g.m](a, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
+      else direct_rows_avx2(a, g.m, b, g.k, c, g.n, j0, j1, g.bias, g.accumulate);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,6 +565,77 @@ inline float bf16_to_float(uint16_t h) {
 
 // Column panels decoded per block: 256 (AVX2) or 512 (AVX-512) columns x kc rows.
 constexpr int64_t kHalfBlockPanels = 16;
+
+VLM_AVX2 void decode_half_avx2(const uint16_t* src, int64_t n, HalfKind kind, float* dst) {
+  int64_t i = 0;
+  if (kind == HalfKind::F16) {
+    for (; i + 8 <= n; i += 8) {
+      _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+    }
+    const float* table = f16_table();
+    for (; i < n; ++i) dst[i] = table[src[i]];
+  } else {
+    for (; i + 8 <= n; i += 8) {
+      const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+      _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16)));
+    }
+    for (; i < n; ++i) dst[i] = bf16_to_float(src[i]);
+  }
+}
+
+// n contiguous 16-bit values to float32.
+void decode_half(const uint16_t* src, int64_t n, HalfKind kind, float* dst) {
+  if (isa() != Isa::Portable) {
+    decode_half_avx2(src, n, kind, dst);
+  } else if (kind == HalfKind::F16) {
+    const float* table = f16_table();
+    for (int64_t i = 0; i < n; ++i) dst[i] = table[src[i]];
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_float(src[i]);
+  }
+}
+
+// Few rows against B [n, k] in 16 bits: rows of B are decoded 8 at a time into an L1/L2-sized
+// float buffer and go through the float dot-product kernels, so the weights are read from
+// memory once, at 2 bytes per element.
+void gemm_direct_half(const GemmArgs& g, const uint16_t* bits, HalfKind kind) {
+  constexpr int64_t kRows = 8;
+  const float* arows = gather_a_rows(g);
+  const bool avx2 = isa() != Isa::Portable;
+  for_column_chunks(g, [&](int64_t j0, int64_t j1) {
+    thread_local AlignedFloats stage_storage;
+    float* stage = stage_storage.reserve(static_cast<size_t>(kRows * g.k));
+    for (int64_t bi = 0; bi < g.batch; ++bi) {
+      const float* a = arows + (g.stride_a == 0 ? 0 : bi) * g.m * g.k;
+      const uint16_t* b = bits + bi * g.stride_b;
+      float* c = g.c + bi * g.m * g.n;
+      for (int64_t j = j0; j < j1; j += kRows) {
+        const int64_t rows = std::min(kRows, j1 - j);
+        decode_half(b + j * g.k, rows * g.k, kind, stage);
+        const float* bias = g.bias ? g.bias + j : nullptr;
+        if (avx2) kDirectTransB[g.m](a, stage, g.k, c + j, g.n, 0, rows, bias, g.accumulate);
+        else direct_portable(a, g.m, stage, g.k, c + j, g.n, 0, rows, bias, g.accumulate, true);
+      }
+    }
+  });
+}
+
+// Decodes the block of op(B) rows [p0, p0 + kcb) x columns [j0, j1) into `stage`, keeping
+// B's own orientation so that every decoded run is contiguous (vector conversions), and
+// returns the strides of the staged block.
+void stage_half_block(const uint16_t* b, bool trans_b, int64_t k, int64_t n, int64_t p0, int64_t kcb, int64_t j0,
+                      int64_t j1, HalfKind kind, float* stage, int64_t* rs, int64_t* cs) {
+  const int64_t cols = j1 - j0;
+  if (trans_b) {
+    for (int64_t j = j0; j < j1; ++j) decode_half(b + j * k + p0, kcb, kind, stage + (j - j0) * kcb);
+    *rs = 1;
+    *cs = kcb;
+  } else {
+    for (int64_t p = 0; p < kcb; ++p) decode_half(b + (p0 + p) * n + j0, cols, kind, stage + p * cols);
+    *rs = cols;
+    *cs = 1;
+  }
+}
 
 }  // namespace
 
@@ -613,16 +697,20 @@ void gemm(const GemmArgs& g, const PackedB* packed) {
 
 void gemm_half(const GemmArgs& g, const uint16_t* bits, HalfKind kind) {
   if (g.batch == 0 || g.m == 0 || g.n == 0) return;
+  if (g.m <= kDirectMaxRows && g.trans_b && g.k > 0) {
+    gemm_direct_half(g, bits, kind);
+    return;
+  }
   const KernelSet& ks = kernels();
-  const float* table = kind == HalfKind::F16 ? f16_table() : nullptr;
   const int64_t panels = ceil_div(g.n, ks.nr);
   const int64_t flops = g.batch * g.m * g.n * std::max<int64_t>(g.k, 1);
-  const int64_t rs = g.trans_b ? 1 : g.n, cs = g.trans_b ? g.k : 1;
   pool().run(flops < kParallelGrain * 8 ? 1 : static_cast<int>(std::min<int64_t>(panels, INT_MAX)),
              [&](int tid, int nt) {
-               thread_local AlignedFloats abuf_storage, bbuf_storage;
+               thread_local AlignedFloats abuf_storage, bbuf_storage, stage_storage;
+               const size_t block = static_cast<size_t>(ks.kc) * kHalfBlockPanels * ks.nr;
                float* abuf = abuf_storage.reserve(static_cast<size_t>(ks.mc) * ks.kc);
-               float* bbuf = bbuf_storage.reserve(static_cast<size_t>(ks.kc) * kHalfBlockPanels * ks.nr);
+               float* bbuf = bbuf_storage.reserve(block);
+               float* stage = stage_storage.reserve(block);
                // Threads own column ranges: each decodes only its own part of B, once.
                int64_t q0, q1;
                split_range(panels, nt, tid, &q0, &q1);
@@ -636,12 +724,9 @@ void gemm_half(const GemmArgs& g, const uint16_t* bits, HalfKind kind) {
                    if (g.k == 0) fill_k0(g, c, 0, g.m, j0, j1);
                    for (int64_t p0 = 0; p0 < g.k; p0 += ks.kc) {
                      const int64_t kcb = std::min<int64_t>(ks.kc, g.k - p0);
-                     if (table) {
-                       pack_b_block(b, rs, cs, g.n, ks.nr, p0, kcb, jp0, jp1, bbuf,
-                                    [table](uint16_t h) { return table[h]; });
-                     } else {
-                       pack_b_block(b, rs, cs, g.n, ks.nr, p0, kcb, jp0, jp1, bbuf, bf16_to_float);
-                     }
+                     int64_t rs, cs;
+                     stage_half_block(b, g.trans_b, g.k, g.n, p0, kcb, j0, j1, kind, stage, &rs, &cs);
+                     pack_b_block(stage, rs, cs, j1 - j0, ks.nr, 0, kcb, 0, jp1 - jp0, bbuf, [](float v) { return v; });
                      multiply_kc_block(ks, g, a, p0, kcb, bbuf, jp0, c, 0, g.m, j0, j1, abuf);
                    }
                  }
