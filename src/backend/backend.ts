@@ -54,7 +54,17 @@ export interface AttentionParams {
   mask?: Float32Array;
   maskBatch?: number;
   maskHeads?: number;
+  /**
+   * Optional memory layout of q, k, v and out. "bhld" (the default): [B, H, L, D] blocks, one
+   * contiguous [L, D] matrix per head. "blhd": [B, L, H, D], i.e. each token's heads side by
+   * side as the q/k/v projections produce them ([B, L, H * D]), so attention needs no permute
+   * copies around it. A backend accepts "blhd" only when its `attentionLayouts` lists it.
+   */
+  layout?: AttentionLayout;
 }
+
+/** See `AttentionParams.layout`. */
+export type AttentionLayout = "bhld" | "blhd";
 
 export interface Backend {
   readonly name: "js" | "native";
@@ -95,6 +105,11 @@ export interface Backend {
   attention(
     q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams,
   ): void;
+  /**
+   * Optional: the `AttentionParams.layout` values `attention` accepts besides the default
+   * "bhld". Absent means "bhld" only (callers then permute to it).
+   */
+  readonly attentionLayouts?: readonly AttentionLayout[];
 
   /**
    * Optional. `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import {
-  type Generator, Tensor, add, defaultGenerator, dropout, matmul, mul, permute, scaledDotProductAttention, softmax,
+  type Generator, Tensor, add, attentionPackedHeads, defaultGenerator, dropout, matmul, mul, permute, softmax,
 } from "../tensor/index.js";
 import { formatShape } from "../tensor/shape.js";
 import { Linear } from "./linear.js";
@@ -30,7 +30,7 @@ export interface AttentionForwardOptions {
 /**
  * Multi-head attention in the Hugging Face CLIP / ViT layout: separate `q_proj`, `k_proj`,
  * `v_proj` and `out_proj` Linear layers, so the keys read `self_attn.q_proj.weight`. Uses
- * the fused `scaledDotProductAttention` when no gradient is recorded.
+ * the fused attention kernel (`attentionPackedHeads`) when no gradient is recorded.
  *
  * @example
  * const attn = new MultiheadAttention(768, 12);
@@ -83,21 +83,23 @@ export class MultiheadAttention extends Module {
     const [b, lq] = x.shape;
     const lk = ctx.shape[1];
     if (ctx.ndim !== 3 || ctx.shape[0] !== b) throw new ShapeError(`MultiheadAttention: context ${formatShape(ctx.shape)} does not match batch ${b}`);
-    const q = this.heads(this.q_proj.forward(x), b, lq); // [B, H, Lq, hd]
-    const k = this.heads(this.k_proj.forward(ctx), b, lk); // [B, H, Lk, hd]
-    const v = this.heads(this.v_proj.forward(ctx), b, lk);
+    const q = this.q_proj.forward(x); // [B, Lq, D]: H heads of hd side by side
+    const k = this.k_proj.forward(ctx); // [B, Lk, D]
+    const v = this.v_proj.forward(ctx);
     const causal = options.causal ?? this.causal;
-    let o: Tensor;
+    let merged: Tensor; // [B, Lq, D]
     if (this.training && this.dropout > 0) {
-      // Dropout on the probabilities needs the unfused composition.
-      let scores = mul(matmul(q, k, { transB: true }), 1 / Math.sqrt(this.headDim)); // [B, H, Lq, Lk]
+      // Dropout on the probabilities needs the unfused composition over [B, H, L, hd].
+      const [qh, kh, vh] = [this.heads(q, b, lq), this.heads(k, b, lk), this.heads(v, b, lk)];
+      let scores = mul(matmul(qh, kh, { transB: true }), 1 / Math.sqrt(this.headDim)); // [B, H, Lq, Lk]
       if (options.mask) scores = add(scores, options.mask);
       if (causal) scores = add(scores, causalMask(lq, lk));
-      o = matmul(dropout(softmax(scores, -1), this.dropout, true, this._generator), v);
+      const o = matmul(dropout(softmax(scores, -1), this.dropout, true, this._generator), vh); // [B, H, Lq, hd]
+      merged = permute(o, [0, 2, 1, 3]).reshape(b, lq, this.embedDim);
     } else {
-      o = scaledDotProductAttention(q, k, v, { mask: options.mask, causal });
+      // Fused, and on backends that read packed heads in place, without permute copies.
+      merged = attentionPackedHeads(q, k, v, this.numHeads, this.numHeads, { mask: options.mask, causal });
     }
-    const merged = permute(o, [0, 2, 1, 3]).reshape(b, lq, this.embedDim); // [B, Lq, D]
     return this.out_proj.forward(merged);
   }
 }

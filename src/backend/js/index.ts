@@ -26,21 +26,27 @@ function attention(
   const maskBatch = p.maskBatch ?? 1;
   const maskHeads = p.maskHeads ?? 1;
   const group = heads / kvHeads;
+  // Element strides of one token row and of one head: [B, H, L, D] blocks or [B, L, H, D] rows.
+  const blhd = p.layout === "blhd";
+  const qRow = blhd ? heads * d : d;
+  const qHead = blhd ? d : lq * d;
+  const kvRow = blhd ? kvHeads * d : d;
+  const kvHead = blhd ? d : lk * d;
   const scores = new Float32Array(lk);
   const offset = lk - lq;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
-      const qBase = (b * heads + h) * lq * d;
-      const kvBase = (b * kvHeads + Math.floor(h / group)) * lk * d;
+      const qBase = b * heads * lq * d + h * qHead;
+      const kvBase = b * kvHeads * lk * d + Math.floor(h / group) * kvHead;
       const maskBase = mask
         ? ((maskBatch === 1 ? 0 : b) * maskHeads + (maskHeads === 1 ? 0 : h)) * lq * lk
         : 0;
       for (let i = 0; i < lq; i++) {
-        const qi = qBase + i * d;
+        const qi = qBase + i * qRow;
         const visible = causal ? Math.min(lk, i + offset + 1) : lk;
         let max = -Infinity;
         for (let j = 0; j < visible; j++) {
-          const kj = kvBase + j * d;
+          const kj = kvBase + j * kvRow;
           let s = 0;
           for (let t = 0; t < d; t++) s += q[qi + t] * k[kj + t];
           s *= scale;
@@ -54,12 +60,12 @@ function attention(
           scores[j] = e;
           sum += e;
         }
-        const oi = qBase + i * d;
+        const oi = qi;
         out.fill(0, oi, oi + d);
         const inv = 1 / sum;
         for (let j = 0; j < visible; j++) {
           const w = scores[j] * inv;
-          const vj = kvBase + j * d;
+          const vj = kvBase + j * kvRow;
           for (let t = 0; t < d; t++) out[oi + t] += w * v[vj + t];
         }
       }
@@ -122,4 +128,5 @@ export const jsBackend: Backend = {
     for (let i = 0; i < x.length; i++) out[i] = x[i] * sigmoid(x[i]);
   },
   attention,
+  attentionLayouts: ["bhld", "blhd"],
 };

@@ -7,9 +7,9 @@ import { ShapeError } from "../../errors.js";
 import { getBackend } from "../../backend/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
-import { formatShape } from "../shape.js";
+import { formatShape, sameShape } from "../shape.js";
 import { add, mul } from "./elementwise.js";
-import { expand } from "./layout.js";
+import { expand, permute } from "./layout.js";
 import { indexSelect } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { softmax } from "./softmax.js";
@@ -76,6 +76,51 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
     maskHeads: mask ? mask.shape[1] : undefined,
   });
   return new Tensor(out, [s.b, s.h, s.lq, s.d]);
+}
+
+/**
+ * Multi-head attention with the heads packed in the last dimension, as the q/k/v projections
+ * produce them: q [B, Lq, H * D], k and v [B, Lk, Hkv * D] -> [B, Lq, H * D]. Equal to splitting
+ * the heads out ([B, H, L, D]), `scaledDotProductAttention` and merging them back, minus the
+ * permute copies when the backend reads this layout in place (`attentionLayouts` has "blhd").
+ *
+ * @example
+ * const o = attentionPackedHeads(qProj, kProj, vProj, 12, 12); // [1, 50, 768] -> [1, 50, 768]
+ */
+export function attentionPackedHeads(
+  q: Tensor, k: Tensor, v: Tensor, heads: number, kvHeads: number, options: AttentionOptions = {},
+): Tensor {
+  if (q.ndim !== 3 || k.ndim !== 3 || v.ndim !== 3) {
+    throw new ShapeError(`attention: packed q, k, v must be [B, L, H * D], got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
+  }
+  const [b, lq, width] = q.shape;
+  const [, lk, kvWidth] = k.shape;
+  const d = width / heads;
+  const fits = Number.isInteger(heads) && heads > 0 && Number.isInteger(kvHeads) && kvHeads > 0 && heads % kvHeads === 0 &&
+    Number.isInteger(d) && kvWidth === kvHeads * d && k.shape[0] === b && sameShape(v.shape, k.shape);
+  if (!fits) {
+    throw new ShapeError(`attention: q ${formatShape(q.shape)} in ${heads} heads, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} in ${kvHeads} heads do not fit (equal head sizes, query heads a multiple of key/value heads)`);
+  }
+  const backend = getBackend();
+  if (needsGrad(q, k, v) || !backend.attentionLayouts?.includes("blhd")) {
+    // [B, L, H * D] -> [B, H, L, D] and back: copies, recorded when a gradient is needed.
+    const toHeads = (t: Tensor, h: number) => permute(t.reshape(b, t.shape[1], h, d), [0, 2, 1, 3]);
+    const o = scaledDotProductAttention(toHeads(q, heads), toHeads(k, kvHeads), toHeads(v, kvHeads), options);
+    return permute(o, [0, 2, 1, 3]).reshape(b, lq, width);
+  }
+  const s: Dims = { b, h: heads, hkv: kvHeads, lq, lk, d };
+  const scale = options.scale ?? 1 / Math.sqrt(d);
+  const mask = options.mask ? normaliseMask(options.mask, s) : null;
+  const out = new Float32Array(b * lq * width);
+  backend.attention(q.f32("attention"), k.f32("attention"), v.f32("attention"), out, {
+    batch: s.b, heads: s.h, kvHeads: s.hkv, lq: s.lq, lk: s.lk, headDim: s.d, scale,
+    causal: options.causal ?? false,
+    mask: mask ? mask.f32() : undefined,
+    maskBatch: mask ? mask.shape[0] : undefined,
+    maskHeads: mask ? mask.shape[1] : undefined,
+    layout: "blhd",
+  });
+  return new Tensor(out, [b, lq, width]);
 }
 
 /** The unfused composition, recorded for autograd. */

@@ -85,6 +85,101 @@ function isTrailingRepeat(small: readonly number[], full: readonly number[]): bo
   return true;
 }
 
+// ---- the four arithmetic ops without a per-element call ---------------------------------
+
+type Rows = (full: Float32Array, rep: Float32Array, out: Float32Array, period: number) => void;
+
+// Each kernel reads `full` (out's size) and `rep` (a block of `period` elements repeated along
+// the leading dimensions; period 1 is a scalar, period = size an equal shape). One function
+// per op keeps every loop monomorphic: through a shared closure V8 cannot inline the op, and
+// the call per element costs several times the arithmetic (residual adds, biases, scaling).
+const addRows: Rows = (f, r, o, period) => {
+  const n = o.length;
+  if (period === 1) {
+    const v = r[0];
+    for (let i = 0; i < n; i++) o[i] = f[i] + v;
+    return;
+  }
+  for (let base = 0; base < n; base += period) for (let j = 0; j < period; j++) o[base + j] = f[base + j] + r[j];
+};
+const mulRows: Rows = (f, r, o, period) => {
+  const n = o.length;
+  if (period === 1) {
+    const v = r[0];
+    for (let i = 0; i < n; i++) o[i] = f[i] * v;
+    return;
+  }
+  for (let base = 0; base < n; base += period) for (let j = 0; j < period; j++) o[base + j] = f[base + j] * r[j];
+};
+/** full - rep */
+const subRows: Rows = (f, r, o, period) => {
+  const n = o.length;
+  if (period === 1) {
+    const v = r[0];
+    for (let i = 0; i < n; i++) o[i] = f[i] - v;
+    return;
+  }
+  for (let base = 0; base < n; base += period) for (let j = 0; j < period; j++) o[base + j] = f[base + j] - r[j];
+};
+/** rep - full */
+const rsubRows: Rows = (f, r, o, period) => {
+  const n = o.length;
+  if (period === 1) {
+    const v = r[0];
+    for (let i = 0; i < n; i++) o[i] = v - f[i];
+    return;
+  }
+  for (let base = 0; base < n; base += period) for (let j = 0; j < period; j++) o[base + j] = r[j] - f[base + j];
+};
+/** full / rep */
+const divRows: Rows = (f, r, o, period) => {
+  const n = o.length;
+  if (period === 1) {
+    const v = r[0];
+    for (let i = 0; i < n; i++) o[i] = f[i] / v;
+    return;
+  }
+  for (let base = 0; base < n; base += period) for (let j = 0; j < period; j++) o[base + j] = f[base + j] / r[j];
+};
+/** rep / full */
+const rdivRows: Rows = (f, r, o, period) => {
+  const n = o.length;
+  if (period === 1) {
+    const v = r[0];
+    for (let i = 0; i < n; i++) o[i] = v / f[i];
+    return;
+  }
+  for (let base = 0; base < n; base += period) for (let j = 0; j < period; j++) o[base + j] = r[j] / f[base + j];
+};
+
+/**
+ * a (op) b with `aFirst(full, rep)` when b repeats (or equals a's shape) and `bFirst(full, rep)`
+ * when a repeats; any other broadcast goes through `broadcastBinary` with `fn`. Same values
+ * as `broadcastBinary(a, b, fn)`, element for element.
+ */
+function arithmetic(a: Tensor, b: Tensor, aFirst: Rows, bFirst: Rows, fn: BinaryFn, op: string): Tensor {
+  const x = a.f32(op);
+  const y = b.f32(op);
+  if (sameShape(a.shape, b.shape)) {
+    const out = new Float32Array(x.length);
+    aFirst(x, y, out, x.length);
+    return new Tensor(out, a.shape);
+  }
+  const shape = broadcastShapes(a.shape, b.shape);
+  const n = sizeOf(shape);
+  if (x.length === n && y.length > 0 && isTrailingRepeat(b.shape, shape)) {
+    const out = new Float32Array(n);
+    aFirst(x, y, out, y.length);
+    return new Tensor(out, shape);
+  }
+  if (y.length === n && x.length > 0 && isTrailingRepeat(a.shape, shape)) {
+    const out = new Float32Array(n);
+    bFirst(y, x, out, x.length);
+    return new Tensor(out, shape);
+  }
+  return broadcastBinary(a, b, fn, op);
+}
+
 export function mapUnary(a: Tensor, fn: (x: number) => number, op: string): Tensor {
   const x = a.f32(op);
   const out = new Float32Array(x.length);
@@ -101,19 +196,19 @@ function record(out: Tensor, op: string, inputs: Tensor[], backward: (g: Tensor)
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
-  const out = broadcastBinary(x, y, (p, q) => p + q, "add");
+  const out = arithmetic(x, y, addRows, addRows, (p, q) => p + q, "add");
   return record(out, "add", [x, y], (g) => [sumToShape(g, x.shape), sumToShape(g, y.shape)]);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
-  const out = broadcastBinary(x, y, (p, q) => p - q, "sub");
+  const out = arithmetic(x, y, subRows, rsubRows, (p, q) => p - q, "sub");
   return record(out, "sub", [x, y], (g) => [sumToShape(g, x.shape), sumToShape(neg(g), y.shape)]);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
-  const out = broadcastBinary(x, y, (p, q) => p * q, "mul");
+  const out = arithmetic(x, y, mulRows, mulRows, (p, q) => p * q, "mul");
   return record(out, "mul", [x, y], (g) => [
     x.requiresGrad ? sumToShape(mul(g, y), x.shape) : null,
     y.requiresGrad ? sumToShape(mul(g, x), y.shape) : null,
@@ -122,7 +217,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
-  const out = broadcastBinary(x, y, (p, q) => p / q, "div");
+  const out = arithmetic(x, y, divRows, rdivRows, (p, q) => p / q, "div");
   return record(out, "div", [x, y], (g) => [
     x.requiresGrad ? sumToShape(div(g, y), x.shape) : null,
     // d(x/y)/dy = -x/y^2 = -out/y

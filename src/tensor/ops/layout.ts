@@ -25,7 +25,9 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const src = x.data;
   const out = allocLike(x, x.size);
   const n = x.size;
-  if (nd > 0 && n > 0) {
+  if (src instanceof Float32Array && nd > 0 && n > 0) {
+    permuteF32(src, out as Float32Array, shape, strides);
+  } else if (nd > 0 && n > 0) {
     // Copy contiguous runs of the innermost output dimension with the matching input stride.
     const last = shape[nd - 1];
     const lastStride = strides[nd - 1];
@@ -51,6 +53,34 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     result.setGradFn({ op: "permute", inputs: [x], backward: (g) => [permute(g, inverse)] });
   }
   return result;
+}
+
+/**
+ * The float32 permute copy, kept monomorphic (one array type at each access) so V8 compiles the
+ * inner loop to plain loads and stores: it runs around every attention in training and on
+ * backends without packed-head attention.
+ */
+function permuteF32(src: Float32Array, out: Float32Array, shape: readonly number[], strides: readonly number[]): void {
+  const nd = shape.length;
+  const n = out.length;
+  const last = shape[nd - 1];
+  const lastStride = strides[nd - 1];
+  const idx = new Int32Array(nd);
+  let base = 0;
+  for (let o = 0; o < n; o += last) {
+    if (lastStride === 1) {
+      for (let j = 0; j < last; j++) out[o + j] = src[base + j];
+    } else {
+      for (let j = 0, from = base; j < last; j++, from += lastStride) out[o + j] = src[from];
+    }
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      base += strides[d];
+      if (idx[d] < shape[d]) break;
+      base -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
 }
 
 /** Swaps two dimensions. */
