@@ -9,6 +9,7 @@ import { benchGemm, benchGemmHalf } from "./gemm.js";
 import { benchKernels } from "./kernels.js";
 import { benchVit } from "./vit.js";
 import { benchClip } from "./clip.js";
+import { benchLlama } from "./llama.js";
 import { emit } from "./lib.js";
 
 const BENCHES: Record<string, () => void> = {
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => void> = {
   kernels: benchKernels,
   vit: benchVit,
   clip: benchClip,
+  llama: benchLlama,
 };
 
 let isa: string;
