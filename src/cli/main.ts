@@ -13,6 +13,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerEmbed } from "./commands/embed.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerTokenize } from "./commands/tokenize.js";
+import { registerTrain } from "./commands/train.js";
 
 export function buildProgram(): Command {
   const program = new Command("vlm")
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTokenize(program);
   registerData(program);
   registerDemo(program);
+  registerTrain(program);
   registerAsk(program);
   registerChat(program);
   registerGenerate(program);

@@ -8,6 +8,8 @@ export interface ImageTextSample {
   key: string;
   image: string | Buffer;
   caption: string;
+  /** The class name, when the dataset was opened with a label column (manifest `labelKey`). */
+  label?: string;
 }
 
 /**

@@ -7,3 +7,4 @@ export { createTransform, type ImageTransform, type TransformSpec } from "./tran
 export { type ImageTextBatch, ImageTextLoader, type LoaderOptions, type LoaderPosition, type LoaderStats } from "./loader.js";
 export { mixSeed, permutation } from "./seed.js";
 export { BAR_CLASSES, type BarBatch, makeBars } from "./synthetic-bars.js";
+export { openImageTextData, type OpenDataOptions } from "./open.js";

@@ -15,6 +15,13 @@ export interface ManifestOptions {
   captionKey?: string;
   /** By default from the extension: .csv, .tsv/.tab, .jsonl/.ndjson. */
   format?: ManifestFormat;
+  /**
+   * Keep only rows whose fields equal these values, e.g. `{ split: "train" }`: held-out splits
+   * stored in one manifest (as data/icons does) are read without writing a file per split.
+   */
+  where?: Readonly<Record<string, string>>;
+  /** Column or field with a class name, kept as each sample's `label` (zero-shot evaluation). */
+  labelKey?: string;
 }
 
 const FORMAT_BY_EXTENSION: Record<string, ManifestFormat> = {
@@ -34,12 +41,14 @@ export class ManifestDataset implements IndexedDataset {
   readonly file: string;
   private readonly images: string[];
   private readonly captions: string[];
+  private readonly labels: string[] | null;
   private readonly root: string;
 
-  constructor(file: string, images: string[], captions: string[]) {
+  constructor(file: string, images: string[], captions: string[], labels: string[] | null = null) {
     this.file = file;
     this.images = images;
     this.captions = captions;
+    this.labels = labels;
     this.root = dirname(resolve(file));
   }
 
@@ -50,7 +59,9 @@ export class ManifestDataset implements IndexedDataset {
   async get(index: number): Promise<ImageTextSample> {
     // The key is the path as written: rows may share an image (COCO has five captions each).
     const key = this.images[index];
-    return { key, image: resolve(this.root, key), caption: this.captions[index] };
+    const sample: ImageTextSample = { key, image: resolve(this.root, key), caption: this.captions[index] };
+    if (this.labels) sample.label = this.labels[index];
+    return sample;
   }
 }
 
@@ -76,24 +87,40 @@ export async function openManifest(file: string, options: ManifestOptions = {}):
 
   const images: string[] = [];
   const captions: string[] = [];
-  const add = (image: unknown, caption: unknown, line: number): void => {
+  const labelKey = options.labelKey;
+  const labels: string[] | null = labelKey === undefined ? null : [];
+  const where = Object.entries(options.where ?? {});
+  const keys = [imageKey, captionKey, ...(labelKey === undefined ? [] : [labelKey]), ...where.map(([k]) => k)];
+  const add = (record: Record<string, unknown>, line: number): void => {
+    // CSV cells are strings; JSONL values are compared by their string form.
+    if (where.some(([k, v]) => String(record[k]) !== v)) return;
+    const image = record[imageKey];
+    const caption = record[captionKey];
     if (typeof image !== "string" || image.trim() === "") {
       throw new DatasetError(file, `no image path in "${imageKey}" (got ${JSON.stringify(image)})`, { line });
     }
     if (typeof caption !== "string" || caption.trim() === "") {
       throw new DatasetError(file, `no caption in "${captionKey}" (got ${JSON.stringify(caption)})`, { line });
     }
+    let label: unknown;
+    if (labelKey !== undefined) {
+      label = record[labelKey];
+      if (typeof label !== "string" || label.trim() === "") {
+        throw new DatasetError(file, `no label in "${labelKey}" (got ${JSON.stringify(label)})`, { line });
+      }
+    }
     images.push(image);
     captions.push(caption);
+    labels?.push(label as string);
   };
-  if (format === "jsonl") await readJsonl(file, imageKey, captionKey, add);
-  else await readDelimited(file, format === "csv" ? "," : "\t", imageKey, captionKey, add);
-  return new ManifestDataset(file, images, captions);
+  if (format === "jsonl") await readJsonl(file, keys, add);
+  else await readDelimited(file, format === "csv" ? "," : "\t", keys, add);
+  return new ManifestDataset(file, images, captions, labels);
 }
 
-type AddRow = (image: unknown, caption: unknown, line: number) => void;
+type AddRow = (record: Record<string, unknown>, line: number) => void;
 
-async function readDelimited(file: string, delimiter: string, imageKey: string, captionKey: string, add: AddRow): Promise<void> {
+async function readDelimited(file: string, delimiter: string, keys: readonly string[], add: AddRow): Promise<void> {
   const parser = createReadStream(file).pipe(
     parse({
       delimiter,
@@ -101,7 +128,7 @@ async function readDelimited(file: string, delimiter: string, imageKey: string, 
       info: true,
       skip_empty_lines: true,
       columns: (header: string[]) => {
-        for (const key of [imageKey, captionKey]) {
+        for (const key of keys) {
           if (!header.includes(key)) {
             throw new DatasetError(file, `no column "${key}"; the header has: ${header.join(", ")}`, { line: 1 });
           }
@@ -117,7 +144,7 @@ async function readDelimited(file: string, delimiter: string, imageKey: string, 
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; empty_lines: number } }>) {
       const start = lastEnd + (info.empty_lines - lastEmpty) + 1;
-      add(record[imageKey], record[captionKey], start);
+      add(record, start);
       lastEnd = info.lines;
       lastEmpty = info.empty_lines;
     }
@@ -131,7 +158,7 @@ async function readDelimited(file: string, delimiter: string, imageKey: string, 
   }
 }
 
-async function readJsonl(file: string, imageKey: string, captionKey: string, add: AddRow): Promise<void> {
+async function readJsonl(file: string, keys: readonly string[], add: AddRow): Promise<void> {
   const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
   let line = 0;
   for await (const text of lines) {
@@ -147,11 +174,11 @@ async function readJsonl(file: string, imageKey: string, captionKey: string, add
       throw new DatasetError(file, "expected one JSON object per line", { line });
     }
     const record = row as Record<string, unknown>;
-    for (const key of [imageKey, captionKey]) {
+    for (const key of keys) {
       if (!(key in record)) {
         throw new DatasetError(file, `no field "${key}"; the row has: ${Object.keys(record).join(", ")}`, { line });
       }
     }
-    add(record[imageKey], record[captionKey], line);
+    add(record, line);
   }
 }
