@@ -42,17 +42,19 @@ ThreadPool::~ThreadPool() { stop(); }
 
 void ThreadPool::start(int nthreads) {
   nthreads_ = nthreads < 1 ? 1 : nthreads;
-  stopping_ = false;
+  stopping_.store(false, std::memory_order_relaxed);
   // Workers must know the generation they start at: reading it themselves could happen after
   // the first run() has already bumped it, and that job would then wait for them forever.
   const uint64_t gen = generation_.load(std::memory_order_relaxed);
+  claimed_.reset(new std::atomic<uint64_t>[nthreads_]);
+  for (int i = 0; i < nthreads_; ++i) claimed_[i].store(gen, std::memory_order_relaxed);
   for (int tid = 1; tid < nthreads_; ++tid) workers_.emplace_back(&ThreadPool::worker_loop, this, tid, gen);
 }
 
 void ThreadPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
@@ -67,6 +69,28 @@ void ThreadPool::resize(int nthreads) {
   start(nthreads);
 }
 
+bool ThreadPool::claim(int share, uint64_t gen) {
+  uint64_t last = claimed_[share].load(std::memory_order_acquire);
+  while (last < gen) {
+    if (claimed_[share].compare_exchange_weak(last, gen, std::memory_order_acq_rel)) return true;
+  }
+  return false;
+}
+
+void ThreadPool::run_share(int share, int nshares) {
+  try {
+    (*job_.load(std::memory_order_acquire))(share, nshares);
+  } catch (...) {
+    // Rethrown by run() in the calling thread, where it can become a JS exception.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error_) error_ = std::current_exception();
+  }
+  if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_cv_.notify_one();
+  }
+}
+
 void ThreadPool::worker_loop(int tid, uint64_t seen) {
   for (;;) {
     const auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
@@ -75,21 +99,11 @@ void ThreadPool::worker_loop(int tid, uint64_t seen) {
       start_cv_.wait(lock, started);
     }
     seen = generation_.load(std::memory_order_acquire);
-    if (stopping_) return;
-    // Threads beyond the job's width sit this one out but still report back.
-    if (tid < active_) {
-      try {
-        (*job_)(tid, active_);
-      } catch (...) {
-        // Rethrown by run() in the calling thread, where it can become a JS exception.
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!error_) error_ = std::current_exception();
-      }
-    }
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_cv_.notify_one();
-    }
+    if (stopping_.load(std::memory_order_relaxed)) return;
+    // A share claimed for this generation belongs to a run() that is still waiting for it, so
+    // its job is alive. A worker that wakes too late finds its share taken and goes back.
+    const int nshares = active_.load(std::memory_order_acquire);
+    if (tid < nshares && claim(tid, seen)) run_share(tid, nshares);
   }
 }
 
@@ -100,28 +114,37 @@ void ThreadPool::run(int max_threads, const Job& job) {
     job(0, 1);
     return;
   }
+  uint64_t gen;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    job_ = &job;
-    active_ = n;
-    pending_.store(nthreads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    job_.store(&job, std::memory_order_relaxed);
+    active_.store(n, std::memory_order_relaxed);
+    remaining_.store(n - 1, std::memory_order_relaxed);
+    gen = generation_.load(std::memory_order_relaxed) + 1;
+    generation_.store(gen, std::memory_order_release);
   }
   start_cv_.notify_all();
-  // The workers hold a reference to `job`: wait for them even when this share throws.
   std::exception_ptr error;
   try {
     job(0, n);
   } catch (...) {
     error = std::current_exception();
   }
-  const auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  // Shares whose worker has not started (asleep, or descheduled by a competing process) run
+  // here instead of being waited for: the partition stays static, only who runs it changes.
+  for (int share = 1; share < n; ++share) {
+    if (claim(share, gen)) run_share(share, n);
+  }
+  const auto finished = [&] { return remaining_.load(std::memory_order_acquire) == 0; };
   if (!spin_until(finished)) {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, finished);
   }
-  if (!error) error = error_;
-  error_ = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error) error = error_;
+    error_ = nullptr;
+  }
   if (error) std::rethrow_exception(error);
 }
 

@@ -1,9 +1,10 @@
 // A pool of persistent worker threads with static partitioning.
 //
 // Why not OpenMP: its spinning barriers collapse when another process competes for the cores
-// (DESIGN.md). Here a job is handed to every thread once, each thread computes its own share
-// from (tid, nthreads), and idle workers spin only briefly before sleeping on a condition
-// variable.
+// (DESIGN.md). Here a job is split into fixed shares (share, nshares); each worker takes its
+// own share when it wakes, and the calling thread, once done with share 0, runs any share
+// whose worker has not started yet, so a descheduled worker delays nothing. Idle workers spin
+// only briefly before sleeping on a condition variable.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -19,7 +21,7 @@ namespace vlm {
 
 class ThreadPool {
  public:
-  using Job = std::function<void(int tid, int nthreads)>;
+  using Job = std::function<void(int share, int nshares)>;
 
   explicit ThreadPool(int nthreads);
   ~ThreadPool();
@@ -29,15 +31,18 @@ class ThreadPool {
   int size() const { return nthreads_; }
   // Joins the current workers and starts n - 1 new ones (the caller is always thread 0).
   void resize(int nthreads);
-  // Runs job(tid, n) for tid in [0, n) with n = min(size(), max_threads) and returns when all
-  // are done, rethrowing the first exception any share threw. With n == 1 the job runs inline
-  // and the workers are not woken.
+  // Runs job(share, n) for every share in [0, n), n = min(size(), max_threads), each exactly
+  // once and possibly on the calling thread, and returns when all are done, rethrowing the
+  // first exception any share threw. With n == 1 the job runs inline, the workers not woken.
   void run(int max_threads, const Job& job);
 
  private:
   void start(int nthreads);
   void stop();
   void worker_loop(int tid, uint64_t seen);
+  // Takes share `share` of job generation `gen` unless someone already has.
+  bool claim(int share, uint64_t gen);
+  void run_share(int share, int nshares);
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
@@ -47,11 +52,13 @@ class ThreadPool {
   std::condition_variable start_cv_;
   std::condition_variable done_cv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
-  const Job* job_ = nullptr;
-  int active_ = 0;
-  bool stopping_ = false;
-  std::exception_ptr error_;  // first exception thrown by a worker during the current job
+  // claimed_[s]: the last generation whose share s was taken, by its worker or by run().
+  std::unique_ptr<std::atomic<uint64_t>[]> claimed_;
+  std::atomic<const Job*> job_{nullptr};
+  std::atomic<int> active_{0};
+  std::atomic<int> remaining_{0};  // shares 1.. of the current job not finished yet
+  std::atomic<bool> stopping_{false};
+  std::exception_ptr error_;  // first exception thrown by a share run off the calling thread
 };
 
 // The process-wide pool, sized to the CPUs this process may run on.
