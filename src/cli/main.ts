@@ -11,6 +11,7 @@ import { registerClassify } from "./commands/classify.js";
 import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEmbed } from "./commands/embed.js";
+import { registerEval } from "./commands/eval.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerTokenize } from "./commands/tokenize.js";
 import { registerTrain } from "./commands/train.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerDemo(program);
   registerTrain(program);
+  registerEval(program);
   registerAsk(program);
   registerChat(program);
   registerGenerate(program);
