@@ -3,7 +3,6 @@ import { getBackend } from "../../backend/index.js";
 import { INV_SQRT2, SQRT_2_OVER_PI, erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/js/math.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
-import { mapUnary, mul } from "./elementwise.js";
 
 type Kernel = "gelu" | "geluTanh" | "quickGelu" | "silu";
 
@@ -12,7 +11,18 @@ function activation(x: Tensor, kernel: Kernel, derivative: (v: number) => number
   getBackend()[kernel](x.f32(kernel), out);
   const result = new Tensor(out, x.shape);
   if (needsGrad(x)) {
-    result.setGradFn({ op: kernel, inputs: [x], backward: (g) => [mul(g, mapUnary(x, derivative, kernel))] });
+    result.setGradFn({
+      op: kernel,
+      inputs: [x],
+      backward: (g) => {
+        // One pass, one allocation: g * f'(x).
+        const gd = g.f32();
+        const xd = x.f32();
+        const dx = new Float32Array(xd.length);
+        for (let i = 0; i < xd.length; i++) dx[i] = gd[i] * derivative(xd[i]);
+        return [new Tensor(dx, x.shape)];
+      },
+    });
   }
   return result;
 }

@@ -57,21 +57,62 @@ function forEachReduced(shape: readonly number[], p: ReducePlan, visit: (inIndex
   }
 }
 
-/** Repeats `g` (shaped like a keepDim reduction) back over the reduced axes. */
-export function expandTo(g: Tensor, p: ReducePlan, shape: readonly number[]): Tensor {
+/**
+ * When the reduced axes are one contiguous run of dimensions (bias gradients over leading
+ * rows, row sums over trailing ones: nearly every reduction in training), the input is
+ * [outer, reduced, inner] and plain nested loops replace the general index walk.
+ */
+function contiguousBlock(shape: readonly number[], p: ReducePlan): { outer: number; reduced: number; inner: number } | null {
+  const first = p.axes.indexOf(true);
+  if (first < 0) return null;
+  let end = first;
+  while (end < p.axes.length && p.axes[end]) end++;
+  if (p.axes.slice(end).some(Boolean)) return null;
+  return { outer: sizeOf(shape.slice(0, first)), reduced: sizeOf(shape.slice(first, end)), inner: sizeOf(shape.slice(end)) };
+}
+
+/** Sums over the reduced axes into a float64 accumulator (float32 sums lose digits). */
+function accumulate(data: Float32Array, shape: readonly number[], p: ReducePlan): Float64Array {
+  const acc = new Float64Array(sizeOf(p.outShape));
+  const block = contiguousBlock(shape, p);
+  if (!block) {
+    forEachReduced(shape, p, (i, o) => (acc[o] += data[i]));
+    return acc;
+  }
+  const { outer, reduced, inner } = block;
+  for (let o = 0; o < outer; o++) {
+    const base = o * inner;
+    for (let r = 0; r < reduced; r++) {
+      const from = (o * reduced + r) * inner;
+      for (let j = 0; j < inner; j++) acc[base + j] += data[from + j];
+    }
+  }
+  return acc;
+}
+
+/** Repeats `g` (shaped like a keepDim reduction) back over the reduced axes, times `scale`. */
+export function expandTo(g: Tensor, p: ReducePlan, shape: readonly number[], scale = 1): Tensor {
   const src = g.f32();
   const out = new Float32Array(sizeOf(shape));
-  forEachReduced(shape, p, (i, o) => (out[i] = src[o]));
+  const block = contiguousBlock(shape, p);
+  if (!block) {
+    forEachReduced(shape, p, (i, o) => (out[i] = src[o] * scale));
+    return new Tensor(out, shape);
+  }
+  const { outer, reduced, inner } = block;
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < reduced; r++) {
+      const to = (o * reduced + r) * inner;
+      for (let j = 0; j < inner; j++) out[to + j] = src[o * inner + j] * scale;
+    }
+  }
   return new Tensor(out, shape);
 }
 
 export function sum(x: Tensor, axes?: Axes, keepDim = false): Tensor {
   const data = x.f32("sum");
   const p = plan(x.shape, axes, keepDim);
-  // Float64 accumulation: summing many float32 values loses digits otherwise.
-  const acc = new Float64Array(sizeOf(p.outShape));
-  forEachReduced(x.shape, p, (i, o) => (acc[o] += data[i]));
-  const out = new Tensor(Float32Array.from(acc), p.outShape);
+  const out = new Tensor(Float32Array.from(accumulate(data, x.shape, p)), p.outShape);
   if (needsGrad(x)) {
     out.setGradFn({ op: "sum", inputs: [x], backward: (g) => [expandTo(g, p, x.shape)] });
   }
@@ -81,21 +122,11 @@ export function sum(x: Tensor, axes?: Axes, keepDim = false): Tensor {
 export function mean(x: Tensor, axes?: Axes, keepDim = false): Tensor {
   const data = x.f32("mean");
   const p = plan(x.shape, axes, keepDim);
-  const acc = new Float64Array(sizeOf(p.outShape));
-  forEachReduced(x.shape, p, (i, o) => (acc[o] += data[i]));
+  const acc = accumulate(data, x.shape, p);
   for (let i = 0; i < acc.length; i++) acc[i] /= p.count;
   const out = new Tensor(Float32Array.from(acc), p.outShape);
   if (needsGrad(x)) {
-    out.setGradFn({
-      op: "mean",
-      inputs: [x],
-      backward: (g) => {
-        const e = expandTo(g, p, x.shape);
-        const d = e.f32();
-        for (let i = 0; i < d.length; i++) d[i] /= p.count;
-        return [e];
-      },
-    });
+    out.setGradFn({ op: "mean", inputs: [x], backward: (g) => [expandTo(g, p, x.shape, 1 / p.count)] });
   }
   return out;
 }
