@@ -70,6 +70,7 @@ describe("vlm ask and vlm chat on a tiny LLaVA folder", { skip }, () => {
     assert.equal(out.question, "What is shown?");
     assert.ok(out.tokens >= 1 && out.tokens <= 8);
     assert.equal(`${out.answer}\n`, r.stdout, "greedy: the streamed text is the answer");
+    assert.ok(out.answer.length > 0 && out.answer === out.answer.trimStart(), `no leading space: ${JSON.stringify(out.answer)}`);
     assert.ok(out.seconds > 0);
   });
 

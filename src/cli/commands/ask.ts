@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ArgumentError } from "../../errors.js";
-import type { GenerateOptions, GenerateResult } from "../../models/lm/generate.js";
+import type { GenerateOptions } from "../../models/lm/generate.js";
 import { loadLlava } from "../../models/llava/load.js";
 import type { LlavaForConditionalGeneration, LlavaGenerateInput } from "../../models/llava/model.js";
 import { LlavaProcessor } from "../../models/llava/processor.js";
@@ -42,18 +42,24 @@ export function generationOptions(opts: AnswerOptions, processor: LlavaProcessor
   return { maxNewTokens: opts.maxTokens, decoder: processor, seed: opts.seed, ...(sampling ? { doSample: true, temperature: opts.temperature } : {}) };
 }
 
-/** Streams one answer into `write` as it is generated; returns the full result. */
+/**
+ * Streams one answer into `write` as it is generated and returns it. Byte-level tokenizers
+ * start the answer with the space after "ASSISTANT:"; it is dropped, as a reader expects.
+ */
 export async function streamAnswer(
   asker: Asker,
   input: LlavaGenerateInput,
   options: GenerateOptions,
   write: (piece: string) => void,
-): Promise<GenerateResult> {
+): Promise<{ answer: string; tokens: number }> {
   const stream = asker.model.stream(input, options);
+  let answer = "";
   for (;;) {
     const next = await stream.next();
-    if (next.done) return next.value;
-    write(next.value);
+    if (next.done) return { answer, tokens: next.value.tokens[0].length };
+    const piece = answer === "" ? next.value.trimStart() : next.value;
+    answer += piece;
+    if (piece) write(piece);
   }
 }
 
@@ -85,11 +91,11 @@ Examples:
       const started = process.hrtime.bigint();
       const prompt = asker.processor.applyChatTemplate([{ role: "user", content: [{ type: "image" }, { type: "text", text: question }] }]);
       const inputs = await asker.processor.process({ text: prompt, images: image });
-      const result = await streamAnswer(asker, inputs, generationOptions(opts, asker.processor), (piece) => {
+      const { answer, tokens } = await streamAnswer(asker, inputs, generationOptions(opts, asker.processor), (piece) => {
         if (!opts.json) process.stdout.write(piece);
       });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (!opts.json) return void process.stdout.write("\n");
-      printJson({ image, question, answer: result.texts![0], tokens: result.tokens[0].length, seconds: Number(seconds.toFixed(3)) });
+      printJson({ image, question, answer, tokens, seconds: Number(seconds.toFixed(3)) });
     });
 }

@@ -40,11 +40,13 @@ from a pipe, one per line:
         messages.push({ role: "user", content: messages.length === 0 ? [{ type: "image" }, { type: "text", text: question }] : [{ type: "text", text: question }] });
         const { inputIds } = await processor.process({ text: processor.applyChatTemplate(messages), images: image });
         if (interactive) process.stdout.write("llava> ");
-        const result = await streamAnswer(asker, { inputIds, imageFeatures }, options, (piece) => process.stdout.write(piece));
+        const { answer } = await streamAnswer(asker, { inputIds, imageFeatures }, options, (piece) => process.stdout.write(piece));
         process.stdout.write("\n");
-        messages.push({ role: "assistant", content: [{ type: "text", text: result.texts![0].trim() }] });
+        messages.push({ role: "assistant", content: [{ type: "text", text: answer.trim() }] });
         ask();
       }
       lines.close();
+      // Ctrl-D leaves the cursor after the prompt.
+      if (interactive) process.stdout.write("\n");
     });
 }
