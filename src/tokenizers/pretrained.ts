@@ -50,7 +50,6 @@ export class PreTrainedTokenizer {
   /** The default chat template, or null when the files carry none. */
   readonly chatTemplate: ChatTemplate | null;
   private readonly tokenizer: Tokenizer;
-  private readonly specialIds: ReadonlySet<number>;
 
   constructor(files: TokenizerFiles) {
     this.origin = files.origin;
@@ -70,7 +69,6 @@ export class PreTrainedTokenizer {
     }
     ({ bos: this.bosToken, eos: this.eosToken, unk: this.unkToken, pad: this.padToken } = tokens);
     ({ bos: this.bosTokenId, eos: this.eosTokenId, unk: this.unkTokenId, pad: this.padTokenId } = ids);
-    this.specialIds = new Set([...this.tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
     const template = files.chatTemplate ?? defaultTemplate(files.config.chat_template);
     this.chatTemplate = template ? new ChatTemplate(template, files.origin) : null;
   }
@@ -90,11 +88,9 @@ export class PreTrainedTokenizer {
   }
 
   decode(ids: readonly number[], options: DecodeTextOptions = {}): string {
-    const skip = options.skipSpecialTokens ?? true;
-    const kept = skip ? ids.filter((id) => !this.specialIds.has(id)) : ids;
     // The library refuses an empty list; generation decodes one before the first token.
-    if (kept.length === 0) return "";
-    return this.tokenizer.decode([...kept], { skip_special_tokens: skip });
+    if (ids.length === 0) return "";
+    return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true });
   }
 
   tokenToId(token: string): number | null {
@@ -103,10 +99,6 @@ export class PreTrainedTokenizer {
 
   idToToken(id: number): string | null {
     return this.tokenizer.id_to_token(id) ?? null;
-  }
-
-  isSpecial(id: number): boolean {
-    return this.specialIds.has(id);
   }
 
   /**
