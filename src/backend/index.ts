@@ -39,14 +39,19 @@ export function getBackend(): Backend {
     if (wanted === "native") {
       throw new ArgumentError(`VLM_BACKEND=native but the native addon cannot be loaded: ${nativeLoadError}`);
     }
-    process.emitWarning(
+    // One plain line: process.emitWarning would add Node's "(node:PID) Warning" and a hint.
+    process.stderr.write(
       `vlmkit: native backend unavailable (${nativeLoadError}); using the slower js backend. ` +
-        `Rebuild it with "npm rebuild vlmkit" or set VLM_BACKEND=js to silence this.`,
+        `Rebuild it with "npm rebuild vlmkit", or set VLM_BACKEND=js to silence this.\n`,
     );
     active = jsBackend;
   }
   const threads = process.env.VLM_THREADS;
-  if (threads) active.setThreads(Number.parseInt(threads, 10));
+  if (threads) {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`VLM_THREADS must be a positive integer, got "${threads}"`);
+    active.setThreads(n);
+  }
   return active;
 }
 
