@@ -50,13 +50,21 @@ export class WorkerPool<In, Out> {
     this.closed = true;
     const error = new VlmError("E_POOL_CLOSED", "worker pool closed while tasks were pending");
     for (const job of this.queue.splice(0)) job.reject(error);
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        slot.job?.reject(error);
-        slot.job = null;
-        await slot.worker.terminate();
-      }),
-    );
+    // terminate()'s promise does not keep the event loop alive by itself (seen on Node 20 with
+    // workers that were unref'd while idle): a process whose last pending work was this close()
+    // exited mid-await with code 13 (unsettled top-level await) before the workers' exit events.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await Promise.all(
+        this.slots.map(async (slot) => {
+          slot.job?.reject(error);
+          slot.job = null;
+          await slot.worker.terminate();
+        }),
+      );
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   private spawn(): Slot<In, Out> {
