@@ -37,6 +37,10 @@ export const trainClipOptionsSchema = z
     train: z.enum(["all", "projections"]).default("all"),
 
     out: z.string().min(1),
+    /**
+     * Plans epochs x (rows / batch / accumulation) steps from the dataset's size; steps lost to
+     * undecodable images are made up from the next epoch, so the schedule runs its course.
+     */
     epochs: positiveInt.default(10),
     /** Stop after this many optimizer steps (before the epochs are done). */
     steps: positiveInt.optional(),
