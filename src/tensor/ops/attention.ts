@@ -101,26 +101,87 @@ export function attentionPackedHeads(
   if (!fits) {
     throw new ShapeError(`attention: q ${formatShape(q.shape)} in ${heads} heads, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} in ${kvHeads} heads do not fit (equal head sizes, query heads a multiple of key/value heads)`);
   }
-  const backend = getBackend();
-  if (needsGrad(q, k, v) || !backend.attentionLayouts?.includes("blhd")) {
-    // [B, L, H * D] -> [B, H, L, D] and back: copies, recorded when a gradient is needed.
+  if (needsGrad(q, k, v)) {
+    // [B, L, H * D] -> [B, H, L, D] and back: copies recorded for the gradient.
     const toHeads = (t: Tensor, h: number) => permute(t.reshape(b, t.shape[1], h, d), [0, 2, 1, 3]);
     const o = scaledDotProductAttention(toHeads(q, heads), toHeads(k, kvHeads), toHeads(v, kvHeads), options);
     return permute(o, [0, 2, 1, 3]).reshape(b, lq, width);
   }
+  const backend = getBackend();
   const s: Dims = { b, h: heads, hkv: kvHeads, lq, lk, d };
   const scale = options.scale ?? 1 / Math.sqrt(d);
   const mask = options.mask ? normaliseMask(options.mask, s) : null;
   const out = new Float32Array(b * lq * width);
-  backend.attention(q.f32("attention"), k.f32("attention"), v.f32("attention"), out, {
+  const params = {
     batch: s.b, heads: s.h, kvHeads: s.hkv, lq: s.lq, lk: s.lk, headDim: s.d, scale,
     causal: options.causal ?? false,
     mask: mask ? mask.f32() : undefined,
     maskBatch: mask ? mask.shape[0] : undefined,
     maskHeads: mask ? mask.shape[1] : undefined,
-    layout: "blhd",
-  });
+  };
+  const qd = q.f32("attention");
+  const kd = k.f32("attention");
+  const vd = v.f32("attention");
+  if (backend.attentionLayouts?.includes("blhd")) {
+    backend.attention(qd, kd, vd, out, { ...params, layout: "blhd" });
+  } else {
+    // The [B, H, L, D] copies never leave this function: reuse scratch rather than allocate four
+    // fresh arrays per layer (fresh memory costs page faults and GC work, more than the copy).
+    const qSize = qd.length;
+    const kvSize = kd.length;
+    const [qh, kh, vh, oh] = headScratch(qSize, kvSize);
+    splitHeads(qd, qh, b, lq, heads, d);
+    splitHeads(kd, kh, b, lk, kvHeads, d);
+    splitHeads(vd, vh, b, lk, kvHeads, d);
+    backend.attention(qh, kh, vh, oh, params);
+    mergeHeads(oh, out, b, lq, heads, d);
+  }
   return new Tensor(out, [b, lq, width]);
+}
+
+/** Scratch for the head-major copies, kept while it stays under this many floats in all. */
+const SCRATCH_MAX = 1 << 22;
+let scratch: Float32Array<ArrayBuffer> = new Float32Array(0);
+
+/** Exact-length views [q, k, v, out] over the shared scratch (fresh arrays when too large). */
+function headScratch(qSize: number, kvSize: number): Float32Array[] {
+  const total = 2 * qSize + 2 * kvSize;
+  if (total > SCRATCH_MAX) return [qSize, kvSize, kvSize, qSize].map((n) => new Float32Array(n));
+  if (scratch.length < total) scratch = new Float32Array(total);
+  return [
+    scratch.subarray(0, qSize),
+    scratch.subarray(qSize, qSize + kvSize),
+    scratch.subarray(qSize + kvSize, qSize + 2 * kvSize),
+    scratch.subarray(qSize + 2 * kvSize, total),
+  ];
+}
+
+/** [B, L, H, D] -> [B, H, L, D]. */
+function splitHeads(src: Float32Array, dst: Float32Array, b: number, l: number, h: number, d: number): void {
+  let o = 0;
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < h; hi++) {
+      for (let i = 0; i < l; i++) {
+        const from = ((bi * l + i) * h + hi) * d;
+        for (let t = 0; t < d; t++) dst[o + t] = src[from + t];
+        o += d;
+      }
+    }
+  }
+}
+
+/** [B, H, L, D] -> [B, L, H, D]. */
+function mergeHeads(src: Float32Array, dst: Float32Array, b: number, l: number, h: number, d: number): void {
+  let from = 0;
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < h; hi++) {
+      for (let i = 0; i < l; i++) {
+        const o = ((bi * l + i) * h + hi) * d;
+        for (let t = 0; t < d; t++) dst[o + t] = src[from + t];
+        from += d;
+      }
+    }
+  }
 }
 
 /** The unfused composition, recorded for autograd. */
