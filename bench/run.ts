@@ -9,6 +9,7 @@ import { benchGemm, benchGemmHalf } from "./gemm.js";
 import { benchKernels } from "./kernels.js";
 import { benchVit } from "./vit.js";
 import { benchClip } from "./clip.js";
+import { benchClipTrain } from "./clip-train.js";
 import { benchLlama } from "./llama.js";
 import { emit } from "./lib.js";
 
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => void> = {
   kernels: benchKernels,
   vit: benchVit,
   clip: benchClip,
+  clip_train: benchClipTrain,
   llama: benchLlama,
 };
 
