@@ -112,6 +112,35 @@ export interface Backend {
   readonly attentionLayouts?: readonly AttentionLayout[];
 
   /**
+   * Optional fused backward kernels (training). When a backend lacks one, the tensor op runs
+   * the js reference (src/backend/js/index.ts), which implements them all. Like the forward
+   * kernels they never allocate: the caller passes every output, sized exactly. NaN and
+   * infinities propagate as in the js reference.
+   */
+  /** gradIn = gradOut * f'(x) for the activation `kind` (x is the forward's input). */
+  activationBackward?(kind: ActivationKind, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
+  /**
+   * Layer-norm backward over [rows, cols], from the forward's per-row `mean` and `rstd`.
+   * gradIn = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = gradOut * weight
+   * (weight null: 1). gradWeight = sum over rows of gradOut * xhat, gradBias = sum of gradOut;
+   * both are overwritten (not added to) and may be null when not wanted.
+   */
+  layerNormBackward?(
+    x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, gradOut: Float32Array,
+    gradIn: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null, rows: number, cols: number,
+  ): void;
+  /**
+   * RMS-norm backward from the forward's per-row `rstd` (s): gradIn = s * gw - x * s^3 * mean(gw * x),
+   * gw = gradOut * weight; gradWeight (overwritten, may be null) = sum over rows of gradOut * x * s.
+   */
+  rmsNormBackward?(
+    x: Float32Array, weight: Float32Array | null, rstd: Float32Array, gradOut: Float32Array, gradIn: Float32Array,
+    gradWeight: Float32Array | null, rows: number, cols: number,
+  ): void;
+  /** Row-wise softmax backward from its output y: gradIn = y * (gradOut - sum(gradOut * y)). */
+  softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
+
+  /**
    * Optional. `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in
    * F16 needs ~14 GB, not 28). Exactly `matmul(a, decode(bBits), out, p)`, where `decode` maps
    * each element to its float32 value: "f16" is IEEE binary16 (subnormals, infinities and NaN
@@ -132,6 +161,9 @@ export interface Backend {
     a: Float32Array, bBits: Uint16Array, kind: HalfKind, out: Float32Array, p: MatmulParams,
   ): void;
 }
+
+/** The activations with fused kernels (`Backend.gelu` ... `silu`), for `activationBackward`. */
+export type ActivationKind = "gelu" | "geluTanh" | "quickGelu" | "silu";
 
 /** 16-bit float formats for `matmulHalfB`: IEEE half, or bfloat16. */
 export type HalfKind = "f16" | "bf16";

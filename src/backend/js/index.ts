@@ -1,6 +1,7 @@
 import type { AttentionParams, Backend, MatmulParams } from "../backend.js";
 import { gemm } from "./gemm.js";
 import { geluErf, geluTanh, sigmoid } from "./math.js";
+import { activationBackward, layerNormBackward, rmsNormBackward, softmaxBackward } from "./backward.js";
 
 function softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
@@ -73,8 +74,13 @@ function attention(
   }
 }
 
+/** The backward kernels every backend may omit and the js one always has. */
+export type BackwardKernels = Required<
+  Pick<Backend, "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "softmaxBackward">
+>;
+
 /** The portable backend: plain TypeScript, single-threaded, always available. */
-export const jsBackend: Backend = {
+export const jsBackend: Backend & BackwardKernels = {
   name: "js",
   threads: () => 1,
   setThreads: () => {},
@@ -129,4 +135,8 @@ export const jsBackend: Backend = {
   },
   attention,
   attentionLayouts: ["bhld", "blhd"],
+  activationBackward,
+  layerNormBackward,
+  rmsNormBackward,
+  softmaxBackward,
 };

@@ -185,6 +185,46 @@ Napi::Value Activation(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// activationBackward(kind, x, gradOut, gradIn): gradIn = gradOut * f'(x).
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  const int64_t kind = int_arg(info, 0, "kind");
+  if (kind > static_cast<int64_t>(vlm::Activation::Silu)) fail(info.Env(), "unknown activation");
+  if (!info[1].IsTypedArray()) fail(info.Env(), "x must be a Float32Array");
+  const int64_t n = static_cast<int64_t>(info[1].As<Napi::TypedArray>().ElementLength());
+  vlm::activation_backward(static_cast<vlm::Activation>(kind), f32_arg(info, 1, "x", n), f32_arg(info, 2, "gradOut", n),
+                           f32_arg(info, 3, "gradIn", n), n);
+  return info.Env().Undefined();
+}
+
+// softmaxBackward(y, gradOut, gradIn, rows, cols).
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 3, "rows"), cols = int_arg(info, 4, "cols");
+  vlm::softmax_backward(f32_arg(info, 0, "y", rows * cols), f32_arg(info, 1, "gradOut", rows * cols),
+                        f32_arg(info, 2, "gradIn", rows * cols), rows, cols);
+  return info.Env().Undefined();
+}
+
+// layerNormBackward(x, weight, mean, rstd, gradOut, gradIn, gradWeight, gradBias, rows, cols).
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 8, "rows"), cols = int_arg(info, 9, "cols");
+  vlm::layer_norm_backward(f32_arg(info, 0, "x", rows * cols), f32_arg(info, 1, "weight", cols, true),
+                           f32_arg(info, 2, "mean", rows), f32_arg(info, 3, "rstd", rows),
+                           f32_arg(info, 4, "gradOut", rows * cols), f32_arg(info, 5, "gradIn", rows * cols),
+                           f32_arg(info, 6, "gradWeight", cols, true), f32_arg(info, 7, "gradBias", cols, true), rows,
+                           cols);
+  return info.Env().Undefined();
+}
+
+// rmsNormBackward(x, weight, rstd, gradOut, gradIn, gradWeight, rows, cols).
+Napi::Value RmsNormBackward(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 6, "rows"), cols = int_arg(info, 7, "cols");
+  vlm::rms_norm_backward(f32_arg(info, 0, "x", rows * cols), f32_arg(info, 1, "weight", cols, true),
+                         f32_arg(info, 2, "rstd", rows), f32_arg(info, 3, "gradOut", rows * cols),
+                         f32_arg(info, 4, "gradIn", rows * cols), f32_arg(info, 5, "gradWeight", cols, true), rows,
+                         cols);
+  return info.Env().Undefined();
+}
+
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   vlm::AttentionArgs a;
   a.batch = int_arg(info, 4, "batch");
@@ -221,6 +261,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rmsNorm", Napi::Function::New(env, RmsNorm));
   exports.Set("activation", Napi::Function::New(env, Activation));
   exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
+  exports.Set("rmsNormBackward", Napi::Function::New(env, RmsNormBackward));
   return exports;
 }
 

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AttentionParams, Backend, HalfKind, MatmulParams } from "../backend.js";
+import type { ActivationKind, AttentionParams, Backend, HalfKind, MatmulParams } from "../backend.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 
 /** Opaque handle to B packed into the GEMM micro-kernel's panel layout (freed by the GC). */
@@ -49,6 +49,17 @@ interface Addon {
     kvHeads: number, lq: number, lk: number, headDim: number, scale: number, causal: boolean,
     mask: Float32Array | null, maskBatch: number, maskHeads: number,
   ): void;
+  // Backward kernels: absent from addons built before them (the ops then use the js ones).
+  activationBackward?(kind: number, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
+  softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
+  layerNormBackward?(
+    x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, gradOut: Float32Array,
+    gradIn: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null, rows: number, cols: number,
+  ): void;
+  rmsNormBackward?(
+    x: Float32Array, weight: Float32Array | null, rstd: Float32Array, gradOut: Float32Array, gradIn: Float32Array,
+    gradWeight: Float32Array | null, rows: number, cols: number,
+  ): void;
 }
 
 /** What the loaded addon runs on: the kernel ISA picked at run time and the pool size. */
@@ -65,6 +76,13 @@ const enum Act {
   QuickGelu = 2,
   Silu = 3,
 }
+
+const ACT_KIND: Record<ActivationKind, Act> = {
+  gelu: Act.Gelu,
+  geluTanh: Act.GeluTanh,
+  quickGelu: Act.QuickGelu,
+  silu: Act.Silu,
+};
 
 /** The directory holding vlmkit's package.json: src/backend/native under tsx, dist/backend/native after tsc. */
 function packageRoot(): string {
@@ -203,7 +221,61 @@ export function createNativeBackend(): Backend {
     };
   }
 
+  const backward: Partial<Backend> = {};
+  const { activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward } = lib;
+  if (activationBackward) {
+    backward.activationBackward = (kind, x, gradOut, gradIn) => {
+      const code = Object.hasOwn(ACT_KIND, kind) ? ACT_KIND[kind] : undefined;
+      if (code === undefined) throw new ArgumentError(`native activationBackward: unknown activation "${String(kind)}"`);
+      if (!(x instanceof Float32Array)) throw new ArgumentError("native activationBackward: x must be a Float32Array");
+      array("activationBackward", "gradOut", gradOut, x.length);
+      array("activationBackward", "gradIn", gradIn, x.length);
+      activationBackward(code, x, gradOut, gradIn);
+    };
+  }
+  if (softmaxBackward) {
+    backward.softmaxBackward = (y, gradOut, gradIn, rows, cols) => {
+      count("softmaxBackward", "rows", rows);
+      count("softmaxBackward", "cols", cols);
+      array("softmaxBackward", "y", y, rows * cols);
+      array("softmaxBackward", "gradOut", gradOut, rows * cols);
+      array("softmaxBackward", "gradIn", gradIn, rows * cols);
+      softmaxBackward(y, gradOut, gradIn, rows, cols);
+    };
+  }
+  if (layerNormBackward) {
+    backward.layerNormBackward = (x, weight, mean, rstd, gradOut, gradIn, gradWeight, gradBias, rows, cols) => {
+      const op = "layerNormBackward";
+      count(op, "rows", rows);
+      count(op, "cols", cols);
+      array(op, "x", x, rows * cols);
+      if (weight) array(op, "weight", weight, cols);
+      array(op, "mean", mean, rows);
+      array(op, "rstd", rstd, rows);
+      array(op, "gradOut", gradOut, rows * cols);
+      array(op, "gradIn", gradIn, rows * cols);
+      if (gradWeight) array(op, "gradWeight", gradWeight, cols);
+      if (gradBias) array(op, "gradBias", gradBias, cols);
+      layerNormBackward(x, weight, mean, rstd, gradOut, gradIn, gradWeight ?? null, gradBias ?? null, rows, cols);
+    };
+  }
+  if (rmsNormBackward) {
+    backward.rmsNormBackward = (x, weight, rstd, gradOut, gradIn, gradWeight, rows, cols) => {
+      const op = "rmsNormBackward";
+      count(op, "rows", rows);
+      count(op, "cols", cols);
+      array(op, "x", x, rows * cols);
+      if (weight) array(op, "weight", weight, cols);
+      array(op, "rstd", rstd, rows);
+      array(op, "gradOut", gradOut, rows * cols);
+      array(op, "gradIn", gradIn, rows * cols);
+      if (gradWeight) array(op, "gradWeight", gradWeight, cols);
+      rmsNormBackward(x, weight, rstd, gradOut, gradIn, gradWeight ?? null, rows, cols);
+    };
+  }
+
   return {
+    ...backward,
     name: "native",
     threads: () => lib.info().threads,
     setThreads(n: number) {

@@ -10,6 +10,9 @@ enum class Activation { Gelu, GeluTanh, QuickGelu, Silu };
 
 void activation(Activation kind, const float* x, float* out, int64_t n);
 
+// dx = g * f'(x) for the activation `kind`.
+void activation_backward(Activation kind, const float* x, const float* g, float* dx, int64_t n);
+
 void softmax_rows(const float* x, float* out, int64_t rows, int64_t cols);
 
 // weight/bias/mean/rstd may be null.
@@ -18,6 +21,19 @@ void layer_norm(const float* x, const float* weight, const float* bias, float* o
 
 void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int64_t cols,
               float eps, float* rstd);
+
+// dx = y * (g - sum(g * y)) per row, y the softmax output.
+void softmax_backward(const float* y, const float* g, float* dx, int64_t rows, int64_t cols);
+
+// Layer norm backward from the forward's per-row mean and rstd. weight, dweight and dbias may be
+// null; dweight/dbias are overwritten with sums over rows (per-thread partials added in thread
+// order, so results depend only on the thread count, never on timing).
+void layer_norm_backward(const float* x, const float* weight, const float* mean, const float* rstd,
+                         const float* g, float* dx, float* dweight, float* dbias, int64_t rows, int64_t cols);
+
+// RMS norm backward from the forward's per-row rstd; weight and dweight may be null.
+void rms_norm_backward(const float* x, const float* weight, const float* rstd, const float* g, float* dx,
+                       float* dweight, int64_t rows, int64_t cols);
 
 struct AttentionArgs {
   const float* q;  // [batch, heads, lq, head_dim]

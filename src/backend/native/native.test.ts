@@ -357,6 +357,168 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
     });
   });
 
+  describe("backward kernels", () => {
+    const ACTS = ["gelu", "geluTanh", "quickGelu", "silu"] as const;
+    /** Shapes for the row kernels: empty, 1-sized, SIMD remainders, multi-threaded sizes. */
+    const ROW_SHAPES = [
+      [0, 3], [1, 1], [1, 7], [2, 8], [3, 9], [5, 15], [4, 16], [7, 17], [2, 100], [100, 33], [257, 128], [64, 768],
+      [1000, 5], [3, 1],
+    ];
+
+    it("activationBackward: every activation over a range, at ±inf, NaN and huge values", () => {
+      const specials = [0, -0, 1e-30, -1e-30, 1e10, -1e10, 3e38, -3e38, Infinity, -Infinity, NaN, 88.8, -88.8, 104, -104, 9.9, -9.9, 20.5, -20.5];
+      const grid = Array.from({ length: 8001 }, (_, i) => -20 + i * 0.005);
+      const x = Float32Array.from([...specials, ...grid, ...randn(10007, 7, 6)]);
+      const g = randn(x.length, 8, 2);
+      g[3] = NaN;
+      g[specials.length + 5] = 1e30;
+      g[specials.length + 6] = 0;
+      forThreads(() => {
+        for (const kind of ACTS) {
+          for (const n of [x.length, 0, 1, 7, 8, 9, 31, 33, 17000]) {
+            const xs = x.subarray(x.length - n);
+            const gs = g.subarray(g.length - n);
+            const [got, want] = both(n, (be, out) => be.activationBackward!(kind, xs, gs, out));
+            // |g| <= 2: 2e-6 absolute is ~1 ulp of f'(x) ~ 1 times g.
+            assertClose(got, want, 4e-6, 1e-5, `${kind} backward n=${n}`);
+          }
+        }
+      });
+    });
+
+    it("softmaxBackward: rows with zeros (masked), NaN rows, every shape", () => {
+      forThreads(() => {
+        for (const [rows, cols] of ROW_SHAPES) {
+          const x = randn(rows * cols, rows * 13 + cols, 4);
+          if (rows >= 3 && cols >= 3) {
+            x[1] = -Infinity;
+            for (let j = 0; j < cols; j++) x[cols + j] = -Infinity; // y NaN everywhere in row 1
+            x[2 * cols + 2] = NaN;
+          }
+          const y = new Float32Array(rows * cols);
+          jsBackend.softmax(x, y, rows, cols);
+          const g = randn(rows * cols, rows + 3 * cols, 3);
+          if (rows >= 4 && cols >= 2) g[3 * cols + 1] = NaN;
+          const [got, want] = both(rows * cols, (be, out) => be.softmaxBackward!(y, g, out, rows, cols));
+          assertClose(got, want, 1e-6, 1e-5, `softmaxBackward ${rows}x${cols}`);
+        }
+      });
+    });
+
+    /** Forward statistics from the js reference, then both backwards from the same inputs. */
+    function checkLayerNormBackward(rows: number, cols: number, offset: number, weight: Float32Array | null, wantW: boolean, wantB: boolean, tweak?: (x: Float32Array, g: Float32Array) => void) {
+      const x = randn(rows * cols, rows * 31 + cols, 2, offset);
+      const g = randn(rows * cols, rows + 7 * cols, 1);
+      tweak?.(x, g);
+      const mean = new Float32Array(rows);
+      const rstd = new Float32Array(rows);
+      jsBackend.layerNorm(x, weight, null, new Float32Array(rows * cols), rows, cols, 1e-5, mean, rstd);
+      const size = rows * cols + 2 * cols;
+      const [got, want] = both(size, (be, out) => {
+        const dw = wantW ? out.subarray(rows * cols, rows * cols + cols) : null;
+        const db = wantB ? out.subarray(rows * cols + cols) : null;
+        // Garbage in the outputs: they must be overwritten, not accumulated into.
+        dw?.fill(7);
+        db?.fill(7);
+        be.layerNormBackward!(x, weight, mean, rstd, g, out.subarray(0, rows * cols), dw, db, rows, cols);
+      });
+      const label = `layerNormBackward ${rows}x${cols} offset ${offset} w=${!!weight} dW=${wantW} dB=${wantB}`;
+      const scale = Math.max(1, absMax(rstd));
+      assertClose(got.subarray(0, rows * cols), want.subarray(0, rows * cols), 2e-5 * scale, 1e-4, `${label} dx`);
+      assertClose(got.subarray(rows * cols), want.subarray(rows * cols), 2e-6 * Math.max(1, rows), 1e-4, `${label} dW/dB`);
+    }
+
+    it("layerNormBackward: every shape, with and without weight, dW and dB, offset inputs", () => {
+      forThreads(() => {
+        for (const [rows, cols] of ROW_SHAPES) {
+          const w = randn(cols, cols + 1, 1.5);
+          for (const offset of [0, 1000]) {
+            checkLayerNormBackward(rows, cols, offset, w, true, true);
+            checkLayerNormBackward(rows, cols, offset, null, false, false);
+          }
+          checkLayerNormBackward(rows, cols, 0, w, true, false);
+          checkLayerNormBackward(rows, cols, 0, null, false, true);
+        }
+      });
+    });
+
+    it("layerNormBackward: NaN and infinities propagate like the reference", () => {
+      forThreads(() => {
+        for (const [rows, cols] of [[4, 9], [300, 64]]) {
+          checkLayerNormBackward(rows, cols, 0, randn(cols, 2), true, true, (x, g) => {
+            x[cols + 2] = NaN; // row 1: NaN statistics, so NaN dx in that row and NaN dW
+            g[2 * cols + 3] = Infinity;
+          });
+        }
+      });
+    });
+
+    it("layerNormBackward and rmsNormBackward: dW/dB do not depend on timing", () => {
+      const [rows, cols] = [513, 96];
+      const x = randn(rows * cols, 11, 2);
+      const g = randn(rows * cols, 12, 1);
+      const w = randn(cols, 13);
+      const mean = new Float32Array(rows);
+      const rstd = new Float32Array(rows);
+      jsBackend.layerNorm(x, w, null, new Float32Array(rows * cols), rows, cols, 1e-5, mean, rstd);
+      forThreads(() => {
+        const runs = Array.from({ length: 5 }, () => {
+          const dx = new Float32Array(rows * cols);
+          const dw = new Float32Array(cols);
+          const db = new Float32Array(cols);
+          native!.layerNormBackward!(x, w, mean, rstd, g, dx, dw, db, rows, cols);
+          const dx2 = new Float32Array(rows * cols);
+          const dw2 = new Float32Array(cols);
+          native!.rmsNormBackward!(x, w, rstd, g, dx2, dw2, rows, cols);
+          return [dx, dw, db, dx2, dw2];
+        });
+        for (const r of runs.slice(1)) assert.deepEqual(r, runs[0]);
+      });
+    });
+
+    it("rmsNormBackward: every shape, with and without weight and dW", () => {
+      forThreads(() => {
+        for (const [rows, cols] of ROW_SHAPES) {
+          const x = randn(rows * cols, rows * 5 + cols, 2);
+          if (rows >= 3 && cols >= 2) x[2 * cols + 1] = NaN;
+          const g = randn(rows * cols, rows + 11 * cols, 1);
+          const w = randn(cols, cols + 3, 1.5);
+          for (const [weight, wantW] of [[w, true], [null, false], [w, false], [null, true]] as const) {
+            const rstd = new Float32Array(rows);
+            jsBackend.rmsNorm(x, weight, new Float32Array(rows * cols), rows, cols, 1e-6, rstd);
+            const [got, want] = both(rows * cols + cols, (be, out) => {
+              const dw = wantW ? out.subarray(rows * cols) : null;
+              dw?.fill(7);
+              be.rmsNormBackward!(x, weight, rstd, g, out.subarray(0, rows * cols), dw, rows, cols);
+            });
+            const label = `rmsNormBackward ${rows}x${cols} w=${!!weight} dW=${wantW}`;
+            const scale = Math.max(1, absMax(rstd));
+            assertClose(got.subarray(0, rows * cols), want.subarray(0, rows * cols), 2e-5 * scale, 1e-4, `${label} dx`);
+            assertClose(got.subarray(rows * cols), want.subarray(rows * cols), 2e-6 * Math.max(1, rows), 1e-4, `${label} dW`);
+          }
+        }
+      });
+    });
+
+    it("reject mismatched lengths and unknown activations", () => {
+      const f = (n: number) => new Float32Array(n);
+      assert.throws(() => native!.activationBackward!("gelu", f(4), f(3), f(4)), /gradOut has 3 elements, expected 4/);
+      assert.throws(() => native!.activationBackward!("gelu", f(4), f(4), f(5)), /gradIn has 5/);
+      assert.throws(() => native!.activationBackward!("relu" as never, f(4), f(4), f(4)), /unknown activation/);
+      assert.throws(() => native!.softmaxBackward!(f(6), f(6), f(6), 2, 4), /y has 6/);
+      assert.throws(
+        () => native!.layerNormBackward!(f(6), f(2), f(2), f(2), f(6), f(6), null, null, 2, 3),
+        /weight has 2/,
+      );
+      assert.throws(
+        () => native!.layerNormBackward!(f(6), null, f(2), f(2), f(6), f(6), f(3), f(4), 2, 3),
+        /gradBias has 4/,
+      );
+      assert.throws(() => native!.rmsNormBackward!(f(6), null, f(3), f(6), f(6), null, 2, 3), /rstd has 3/);
+      assert.throws(() => native!.rmsNormBackward!(f(6), null, f(2), f(6), f(6), null, 2, 3.5), /cols must be/);
+    });
+  });
+
   it("elementwise and norm kernels reject mismatched lengths", () => {
     assert.throws(() => native!.gelu(new Float32Array(4), new Float32Array(3)), /out has 3 elements, expected 4/);
     assert.throws(() => native!.softmax(new Float32Array(6), new Float32Array(6), 2, 4), /x has 6/);

@@ -1,14 +1,15 @@
 /** Activations with fused backend kernels: GELU (erf and tanh), QuickGELU, SiLU. */
 import { getBackend } from "../../backend/index.js";
-import { INV_SQRT2, SQRT_2_OVER_PI, erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/js/math.js";
+import type { ActivationKind } from "../../backend/backend.js";
+import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 
-type Kernel = "gelu" | "geluTanh" | "quickGelu" | "silu";
-/** dx[i] = g[i] * f'(x[i]); each activation has its own loop so V8 inlines the formula. */
-type BackwardLoop = (x: Float32Array, g: Float32Array, dx: Float32Array) => void;
-
-function activation(x: Tensor, kernel: Kernel, backwardLoop: BackwardLoop): Tensor {
+/**
+ * Forward and backward both run fused on the backend; the backward falls back to the js
+ * reference (src/backend/js/backward.ts) on a backend without `activationBackward`.
+ */
+function activation(x: Tensor, kernel: ActivationKind): Tensor {
   const out = new Float32Array(x.size);
   getBackend()[kernel](x.f32(kernel), out);
   const result = new Tensor(out, x.shape);
@@ -18,7 +19,9 @@ function activation(x: Tensor, kernel: Kernel, backwardLoop: BackwardLoop): Tens
       inputs: [x],
       backward: (g) => {
         const dx = new Float32Array(x.size);
-        backwardLoop(x.f32(), g.f32(), dx);
+        const be = getBackend();
+        if (be.activationBackward) be.activationBackward(kernel, x.f32(), g.f32(), dx);
+        else jsBackend.activationBackward(kernel, x.f32(), g.f32(), dx);
         return [new Tensor(dx, x.shape)];
       },
     });
@@ -26,47 +29,25 @@ function activation(x: Tensor, kernel: Kernel, backwardLoop: BackwardLoop): Tens
   return result;
 }
 
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
-/** GELU, exact: x * Phi(x). */
+/** GELU, exact: x * Phi(x). Gradient: Phi(x) + x * phi(x). */
 export function gelu(x: Tensor): Tensor {
-  return activation(x, "gelu", (xd, gd, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i];
-      dx[i] = gd[i] * (0.5 * (1 + erfScalar(v * INV_SQRT2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI);
-    }
-  });
+  return activation(x, "gelu");
 }
 
-/** GELU, tanh approximation (GPT-2's "gelu_new", HF's "gelu_pytorch_tanh"). */
+/**
+ * GELU, tanh approximation (GPT-2's "gelu_new", HF's "gelu_pytorch_tanh").
+ * Gradient: 0.5 (1 + t) + 0.5 x (1 - t^2) u'(x), t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3).
+ */
 export function geluTanh(x: Tensor): Tensor {
-  return activation(x, "geluTanh", (xd, gd, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i];
-      const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-      dx[i] = gd[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v));
-    }
-  });
+  return activation(x, "geluTanh");
 }
 
-/** x * sigmoid(1.702 x): the GELU approximation OpenAI's CLIP was trained with. */
+/** x * sigmoid(1.702 x): the GELU approximation OpenAI's CLIP was trained with. Gradient: s + 1.702 x s (1 - s). */
 export function quickGelu(x: Tensor): Tensor {
-  return activation(x, "quickGelu", (xd, gd, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i];
-      const s = sigmoidScalar(1.702 * v);
-      dx[i] = gd[i] * (s + 1.702 * v * s * (1 - s));
-    }
-  });
+  return activation(x, "quickGelu");
 }
 
-/** SiLU (swish): x * sigmoid(x), Llama's MLP gate. */
+/** SiLU (swish): x * sigmoid(x), Llama's MLP gate. Gradient: s (1 + x (1 - s)), s = sigmoid(x). */
 export function silu(x: Tensor): Tensor {
-  return activation(x, "silu", (xd, gd, dx) => {
-    for (let i = 0; i < xd.length; i++) {
-      const v = xd[i];
-      const s = sigmoidScalar(v);
-      dx[i] = gd[i] * s * (1 + v * (1 - s));
-    }
-  });
+  return activation(x, "silu");
 }

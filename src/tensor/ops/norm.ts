@@ -1,6 +1,7 @@
 /** Layer norm and RMS norm over the last dimension, fused on the backend. */
 import { ShapeError } from "../../errors.js";
 import { getBackend } from "../../backend/index.js";
+import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { formatShape } from "../shape.js";
@@ -34,35 +35,17 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
     y.setGradFn({
       op: "layerNorm",
       inputs,
+      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w;
+      // dw = sum_rows(g * xhat), db = sum_rows(g): fused on the backend (js reference otherwise).
       backward: (g) => {
-        const gd = g.f32();
         const dx = new Float32Array(x.size);
-        const dw = new Float32Array(cols);
-        const db = new Float32Array(cols);
-        for (let r = 0; r < rows; r++) {
-          const o = r * cols;
-          // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w
-          let sumDxhat = 0;
-          let sumDxhatXhat = 0;
-          for (let j = 0; j < cols; j++) {
-            const xhat = (xd[o + j] - mean[r]) * rstd[r];
-            const dxhat = gd[o + j] * (w ? w[j] : 1);
-            sumDxhat += dxhat;
-            sumDxhatXhat += dxhat * xhat;
-            dw[j] += gd[o + j] * xhat;
-            db[j] += gd[o + j];
-          }
-          const m1 = sumDxhat / cols;
-          const m2 = sumDxhatXhat / cols;
-          for (let j = 0; j < cols; j++) {
-            const xhat = (xd[o + j] - mean[r]) * rstd[r];
-            const dxhat = gd[o + j] * (w ? w[j] : 1);
-            dx[o + j] = rstd[r] * (dxhat - m1 - xhat * m2);
-          }
-        }
-        const grads: Array<Tensor | null> = [new Tensor(dx, x.shape)];
-        if (weight) grads.push(new Tensor(dw, [cols]));
-        if (bias) grads.push(new Tensor(db, [cols]));
+        const dw = weight?.requiresGrad ? new Float32Array(cols) : null;
+        const db = bias?.requiresGrad ? new Float32Array(cols) : null;
+        const be = getBackend();
+        (be.layerNormBackward ? be : jsBackend).layerNormBackward!(xd, w, mean, rstd, g.f32(), dx, dw, db, rows, cols);
+        const grads: Array<Tensor | null> = [x.requiresGrad ? new Tensor(dx, x.shape) : null];
+        if (weight) grads.push(dw && new Tensor(dw, [cols]));
+        if (bias) grads.push(db && new Tensor(db, [cols]));
         return grads;
       },
     });
@@ -87,23 +70,14 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
     y.setGradFn({
       op: "rmsNorm",
       inputs,
+      // dx = s * gw - x * s^3 * mean(gw * x), gw = g * w, s = rstd; dw = sum_rows(g * x * s)
       backward: (g) => {
-        const gd = g.f32();
         const dx = new Float32Array(x.size);
-        const dw = new Float32Array(cols);
-        for (let r = 0; r < rows; r++) {
-          const o = r * cols;
-          const s = rstd[r];
-          // dx = s * gw - x * s^3 * mean(gw * x), gw = g * w
-          let dot = 0;
-          for (let j = 0; j < cols; j++) {
-            dot += gd[o + j] * (w ? w[j] : 1) * xd[o + j];
-            dw[j] += gd[o + j] * xd[o + j] * s;
-          }
-          const c = (s * s * s * dot) / cols;
-          for (let j = 0; j < cols; j++) dx[o + j] = s * gd[o + j] * (w ? w[j] : 1) - xd[o + j] * c;
-        }
-        return weight ? [new Tensor(dx, x.shape), new Tensor(dw, [cols])] : [new Tensor(dx, x.shape)];
+        const dw = weight?.requiresGrad ? new Float32Array(cols) : null;
+        const be = getBackend();
+        (be.rmsNormBackward ? be : jsBackend).rmsNormBackward!(xd, w, rstd, g.f32(), dx, dw, rows, cols);
+        const gx = x.requiresGrad ? new Tensor(dx, x.shape) : null;
+        return weight ? [gx, dw && new Tensor(dw, [cols])] : [gx];
       },
     });
   }

@@ -1,5 +1,6 @@
 /** Softmax family, max-subtracted for stability. */
 import { getBackend } from "../../backend/index.js";
+import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { normAxis, sizeOf } from "../shape.js";
@@ -28,15 +29,10 @@ export function softmax(x: Tensor, dim = -1): Tensor {
         op: "softmax",
         inputs: [t],
         backward: (g) => {
-          // dx = y * (g - sum(g * y))
-          const gd = g.f32();
+          // dx = y * (g - sum(g * y)), fused on the backend (js reference otherwise)
           const dx = new Float32Array(t.size);
-          for (let i = 0; i < r; i++) {
-            const o = i * c;
-            let dot = 0;
-            for (let j = 0; j < c; j++) dot += gd[o + j] * out[o + j];
-            for (let j = 0; j < c; j++) dx[o + j] = out[o + j] * (gd[o + j] - dot);
-          }
+          const be = getBackend();
+          (be.softmaxBackward ? be : jsBackend).softmaxBackward!(out, g.f32(), dx, r, c);
           return [new Tensor(dx, t.shape)];
         },
       });
