@@ -75,8 +75,14 @@ function topoOrder(root: Tensor): Tensor[] {
 /**
  * Back-propagates from `root`. Leaf tensors with `requiresGrad` accumulate into `.grad`
  * (so several backward calls sum, as in PyTorch); intermediate gradients are dropped.
+ * `addInPlace(target, b)`, when given, adds b into target's storage: used for sums the engine
+ * made itself and nothing else can see (a residual stream's gradient gathers one term per
+ * layer; without it every term allocates a fresh buffer).
  */
-export function runBackward(root: Tensor, gradient: Tensor | undefined, seed: (t: Tensor) => Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+export function runBackward(
+  root: Tensor, gradient: Tensor | undefined, seed: (t: Tensor) => Tensor, add: (a: Tensor, b: Tensor) => Tensor,
+  addInPlace?: (target: Tensor, b: Tensor) => void,
+): void {
   if (!root.requiresGrad) {
     throw new AutogradError("backward() on a tensor that does not require grad (no parameter upstream needs a gradient)");
   }
@@ -85,6 +91,9 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, seed: (t
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, gradient ?? seed(root));
+  // Gradient sums allocated here (by `add`) and not yet handed to any backward rule or leaf:
+  // their storage is private, so further terms may be added in place.
+  const owned = new Set<Tensor>();
   const previous = gradEnabled;
   gradEnabled = false;
   try {
@@ -92,11 +101,12 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, seed: (t
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      const private_ = owned.delete(g);
       // A stored .grad gets its own storage: `g` may be shared with another leaf (add passes
       // the same tensor to both inputs), with a view of it, or with the caller's `gradient`, and
-      // optimizers zero and clip .grad in place.
+      // optimizers zero and clip .grad in place. A private sum already is its own storage.
       if (!t.gradFn) {
-        t.grad = t.grad ? add(t.grad, g) : g.clone();
+        t.grad = t.grad ? add(t.grad, g) : private_ ? g : g.clone();
         continue;
       }
       if (t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
@@ -105,7 +115,15 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, seed: (t
         const ig = inputGrads[i];
         if (!ig || !input.requiresGrad) return;
         const prev = grads.get(input);
-        grads.set(input, prev ? add(prev, ig) : ig);
+        if (!prev) {
+          grads.set(input, ig);
+        } else if (addInPlace && owned.has(prev)) {
+          addInPlace(prev, ig);
+        } else {
+          const sum = add(prev, ig);
+          grads.set(input, sum);
+          if (addInPlace) owned.add(sum);
+        }
       });
     }
   } finally {

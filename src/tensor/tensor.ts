@@ -167,6 +167,7 @@ export class Tensor {
       gradient?.reshape(this.shape),
       (t) => new Tensor(new Float32Array(t.size).fill(1), t.shape),
       addSameShape,
+      addIntoSameShape,
     );
   }
 
@@ -183,4 +184,11 @@ function addSameShape(a: Tensor, b: Tensor): Tensor {
   const out = new Float32Array(x.length);
   for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
   return new Tensor(out, a.shape);
+}
+
+/** a += b, for gradient sums the autograd engine allocated itself (their storage is private). */
+function addIntoSameShape(a: Tensor, b: Tensor): void {
+  const x = a.f32("gradient accumulation");
+  const y = b.f32("gradient accumulation");
+  for (let i = 0; i < x.length; i++) x[i] += y[i];
 }
