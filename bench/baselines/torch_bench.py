@@ -6,26 +6,9 @@ BENCH_THREADS, the same timing rule as the TypeScript side (best of 5 batches of
 import json
 import os
 import sys
-import time
 
+from timing import seconds_per_call
 import torch
-
-
-def seconds_per_call(fn, min_batch_s=0.15):
-    fn()
-    fn()
-    best = float("inf")
-    for _ in range(5):
-        calls = 0
-        start = time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_batch_s:
-                break
-        best = min(best, elapsed / calls)
-    return best
 
 
 def main():

@@ -16,30 +16,13 @@ import json
 import math
 import os
 import sys
-import time
 
+from timing import seconds_per_call
 import torch
 from torch import nn
 import torch.nn.functional as F
 
 SDPA = getattr(F, "scaled_dot_product_attention", None)
-
-
-def seconds_per_call(fn, min_batch_s=0.15):
-    fn()
-    fn()
-    best = float("inf")
-    for _ in range(5):
-        calls = 0
-        start = time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_batch_s:
-                break
-        best = min(best, elapsed / calls)
-    return best
 
 
 class QuickGELU(nn.Module):

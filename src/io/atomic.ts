@@ -33,7 +33,7 @@ export function writeFileAtomic(path: string, write: (fd: number) => void): void
  * completed write into an error. It only narrows the window in which a power cut could undo
  * the rename.
  */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   try {
     const fd = openSync(dir, "r");
     try {

@@ -4,23 +4,10 @@
  * do), overflows to infinity and keeps NaN a quiet NaN with its sign.
  */
 
+import { F16_TABLE } from "../backend/js/half.js";
+
 const SCRATCH_F32 = new Float32Array(1);
 const SCRATCH_U32 = new Uint32Array(SCRATCH_F32.buffer);
-
-// A 256 KB table: decoding is then one load per element, which matters for 300M-element files.
-const F16_TO_F32 = (() => {
-  const table = new Float32Array(65536);
-  const bits = new Uint32Array(table.buffer);
-  for (let h = 0; h < 65536; h++) {
-    const sign = (h & 0x8000) << 16;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    if (exp === 0) table[h] = (sign ? -1 : 1) * mant * 2 ** -24;
-    else if (exp === 0x1f) bits[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0;
-    else bits[h] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
-  }
-  return table;
-})();
 
 /** float32 bits (as an unsigned 32-bit integer) -> F16 bits. */
 export function f32BitsToF16(x: number): number {
@@ -56,7 +43,7 @@ export function f32BitsToF16(x: number): number {
 
 /** F16 bits -> the float32 value (every F16 value is exactly representable). */
 export function f16BitsToF32(h: number): number {
-  return F16_TO_F32[h & 0xffff];
+  return F16_TABLE[h & 0xffff];
 }
 
 /** float32 bits -> BF16 bits (the top half, rounded to nearest even). */
@@ -80,7 +67,7 @@ export function f32Bits(value: number): number {
 
 /** Decodes `src` (F16 bits) into `out` starting at `outOffset`. */
 export function f16ToFloat32(src: Uint16Array, out: Float32Array, outOffset: number): void {
-  for (let i = 0; i < src.length; i++) out[outOffset + i] = F16_TO_F32[src[i]];
+  for (let i = 0; i < src.length; i++) out[outOffset + i] = F16_TABLE[src[i]];
 }
 
 /** Decodes `src` (BF16 bits) into `out` starting at `outOffset`. */

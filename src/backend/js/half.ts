@@ -4,9 +4,8 @@
  */
 import type { HalfKind, MatmulParams } from "../backend.js";
 
-// F16 decodes through a 256 KB table: one load per element. (src/io/half.ts has the same
-// table, but the backend sits below io and must not import it.)
-const F16_TABLE = (() => {
+/** F16 bits -> float32, as a 256 KB table: decoding is one load per element (io uses it too). */
+export const F16_TABLE = (() => {
   const table = new Float32Array(65536);
   const bits = new Uint32Array(table.buffer);
   for (let h = 0; h < 65536; h++) {

@@ -5,10 +5,10 @@
  * trainer_state.json). A checkpoint is written into a hidden temp folder and renamed into place,
  * so a run killed at any moment leaves only complete checkpoints behind.
  */
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { FileFormatError } from "../../errors.js";
-import { writeFileAtomic } from "../../io/atomic.js";
+import { syncDirectory, writeFileAtomic } from "../../io/atomic.js";
 import { loadSafetensors, saveSafetensors } from "../../io/index.js";
 import type { LoaderPosition } from "../../data/loader.js";
 import type { CLIPModel } from "../../models/clip/model.js";
@@ -69,19 +69,6 @@ function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, (fd) => writeSync(fd, text));
 }
 
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Durability of the rename only; the checkpoint itself is complete.
-  }
-}
-
 /** config.json as transformers writes it for a CLIPModel. */
 function hfConfig(model: CLIPModel): Record<string, unknown> {
   const c = model.config;
@@ -119,12 +106,12 @@ export function writeModelFolder(
       // Written last: its presence marks the checkpoint complete (see listCheckpoints).
       writeJson(join(temp, "trainer_state.json"), { ...extra.state, optimizer: sd.meta });
     }
-    syncDir(temp);
+    syncDirectory(temp);
     // rename cannot replace a non-empty folder; a folder of the same step only exists when a
     // finished run's final/ is rewritten.
     rmSync(target, { recursive: true, force: true });
     renameSync(temp, target);
-    syncDir(parent);
+    syncDirectory(parent);
   } catch (err) {
     rmSync(temp, { recursive: true, force: true });
     throw err;
