@@ -217,8 +217,20 @@ const KernelSet& kernels() {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// The k block actually used: ks.kc split into equal blocks (k = 512 as 256 + 256, not
+// 384 + 128, whose short block pays the C loads and stores of a full one for a third of the work).
+inline int64_t kc_for(int64_t k, const KernelSet& ks) {
+  return k <= ks.kc ? std::max<int64_t>(k, 1) : ceil_div(k, ceil_div(k, ks.kc));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Packing. op(A)(i, p) = a[i * rs + p * cs] and likewise for B, which covers both layouts.
+
+// kcb runs of R floats, cs apart, to consecutive runs (a constant R: plain vector moves).
+template <int R>
+inline void copy_runs(const float* src, int64_t cs, int64_t kcb, float* dst) {
+  for (int64_t p = 0; p < kcb; ++p) std::memcpy(dst + p * R, src + p * cs, sizeof(float) * R);
+}
 
 // A rows [i0, i0 + rows) x k range [p0, p0 + kcb) into consecutive R x kcb panels, each stored
 // k-major (R values per k step), R = mr except for a shorter last panel.
@@ -231,6 +243,15 @@ void pack_a(const float* a, int64_t rs, int64_t cs, int64_t i0, int64_t rows, in
       for (int r = 0; r < R; ++r) {
         const float* s = src + r * rs;
         for (int64_t p = 0; p < kcb; ++p) dst[p * R + r] = s[p];
+      }
+    } else if (rs == 1) {
+      // Transposed A (weight gradients, g^T x): each k step is R contiguous floats.
+      switch (R) {
+        case 12: copy_runs<12>(src, cs, kcb, dst); break;
+        case 6: copy_runs<6>(src, cs, kcb, dst); break;
+        case 4: copy_runs<4>(src, cs, kcb, dst); break;
+        default:
+          for (int64_t p = 0; p < kcb; ++p) std::memcpy(dst + p * R, src + p * cs, sizeof(float) * R);
       }
     } else {
       for (int64_t p = 0; p < kcb; ++p) {
@@ -278,8 +299,9 @@ void pack_b_block(const T* b, int64_t rs, int64_t cs, int64_t n, int nr, int64_t
 void pack_b_panels(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n, const KernelSet& ks,
                    int64_t jp0, int64_t jp1, float* dst) {
   const int64_t npad = ceil_div(n, ks.nr) * ks.nr;
-  for (int64_t p0 = 0; p0 < k; p0 += ks.kc) {
-    const int64_t kcb = std::min<int64_t>(ks.kc, k - p0);
+  const int64_t kc = kc_for(k, ks);
+  for (int64_t p0 = 0; p0 < k; p0 += kc) {
+    const int64_t kcb = std::min<int64_t>(kc, k - p0);
     pack_b_block(b, rs, cs, n, ks.nr, p0, kcb, jp0, jp1, dst + p0 * npad + jp0 * kcb * ks.nr,
                  [](float v) { return v; });
   }
@@ -353,9 +375,15 @@ void compute_rect(const KernelSet& ks, const GemmArgs& g, const float* a, const 
     return;
   }
   const int64_t npad = ceil_div(g.n, ks.nr) * ks.nr;
-  for (int64_t p0 = 0; p0 < g.k; p0 += ks.kc) {
-    const int64_t kcb = std::min<int64_t>(ks.kc, g.k - p0);
-    multiply_kc_block(ks, g, a, p0, kcb, bp + p0 * npad, 0, c, i0, i1, j0, j1, abuf);
+  const int64_t kc = kc_for(g.k, ks);
+  // Row blocks outermost: an mc-row strip of C stays in cache over all k blocks instead of
+  // the whole of C (megabytes at m = 8320) streaming through memory once per k block.
+  for (int64_t ic = i0; ic < i1; ic += ks.mc) {
+    const int64_t ie = std::min<int64_t>(i1, ic + ks.mc);
+    for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+      const int64_t kcb = std::min<int64_t>(kc, g.k - p0);
+      multiply_kc_block(ks, g, a, p0, kcb, bp + p0 * npad, 0, c, ic, ie, j0, j1, abuf);
+    }
   }
 }
 
@@ -722,8 +750,9 @@ void gemm_half(const GemmArgs& g, const uint16_t* bits, HalfKind kind) {
                    const int64_t jp1 = std::min(q1, jp0 + kHalfBlockPanels);
                    const int64_t j0 = jp0 * ks.nr, j1 = std::min(g.n, jp1 * ks.nr);
                    if (g.k == 0) fill_k0(g, c, 0, g.m, j0, j1);
-                   for (int64_t p0 = 0; p0 < g.k; p0 += ks.kc) {
-                     const int64_t kcb = std::min<int64_t>(ks.kc, g.k - p0);
+                   const int64_t kc = kc_for(g.k, ks);
+                   for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+                     const int64_t kcb = std::min<int64_t>(kc, g.k - p0);
                      int64_t rs, cs;
                      stage_half_block(b, g.trans_b, g.k, g.n, p0, kcb, j0, j1, kind, stage, &rs, &cs);
                      pack_b_block(stage, rs, cs, j1 - j0, ks.nr, 0, kcb, 0, jp1 - jp0, bbuf, [](float v) { return v; });

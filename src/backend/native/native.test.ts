@@ -139,6 +139,15 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
         checkGemm(gemmCase(m, n, k));
         checkGemm(gemmCase(m, n, k, { transA: true, transB: true }));
       }
+      // k split into equal blocks (769 = 3 x 257 ..., 1031 uneven) with A transposed (weight
+      // gradients g^T x: every A panel height), row strips of C over several k blocks,
+      // bias on the first block only and accumulate into C.
+      for (const [m, n, k] of [[157, 45, 769], [13, 130, 1031], [200, 33, 2000]]) {
+        const bias = randn(n, m + n + k);
+        checkGemm(gemmCase(m, n, k, { transA: true }));
+        checkGemm(gemmCase(m, n, k, { transA: true, bias, accumulate: true }));
+        checkGemm(gemmCase(m, n, k, { bias }));
+      }
     });
   });
 
