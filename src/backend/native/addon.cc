@@ -62,6 +62,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("isa", vlm::isa_name(vlm::isa()));
   o.Set("threads", vlm::pool().size());
   o.Set("defaultThreads", vlm::default_threads());
+  o.Set("attentionBlhd", true);  // attention reads [B, L, H, D] when its 16th argument is true
   return o;
 }
 
@@ -237,6 +238,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   a.causal = bool_arg(info, 11);
   a.mask_batch = int_arg(info, 13, "maskBatch");
   a.mask_heads = int_arg(info, 14, "maskHeads");
+  a.blhd = info.Length() > 15 && bool_arg(info, 15);  // same element counts in either layout
   if (a.kv_heads == 0 || a.heads % a.kv_heads != 0) fail(info.Env(), "heads must be a multiple of kvHeads");
   if ((a.mask_batch != 1 && a.mask_batch != a.batch) || (a.mask_heads != 1 && a.mask_heads != a.heads)) {
     fail(info.Env(), "maskBatch/maskHeads must be 1 or batch/heads");

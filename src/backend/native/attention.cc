@@ -14,34 +14,37 @@ namespace {
 
 struct Row {
   const float* q;     // [d]
-  const float* k;     // [lk, d]
-  const float* v;     // [lk, d]
+  const float* k;     // lk rows of d, kv_row apart
+  const float* v;     // lk rows of d, kv_row apart
   const float* mask;  // [lk] or null
   float* out;         // [d]
   int64_t visible;    // keys 0..visible-1 are not hidden by causality
+  int64_t kv_row;     // elements between consecutive key (and value) rows: d, or kv_heads * d
 };
 
 // Dot products of q with 4 keys at once: the hadd tree reduces four accumulators together.
 VLM_AVX2 void scores_avx2(const Row& r, int64_t d, float scale, float* s) {
   const int64_t full = d & ~int64_t{7};
   const __m256i tail = tail_mask256(static_cast<int>(d - full));
+  const int64_t ks = r.kv_row;
   int64_t j = 0;
   for (; j + 4 <= r.visible; j += 4) {
-    const float* k0 = r.k + j * d;
+    const float* k0 = r.k + j * ks;
+    const float *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t t = 0; t < full; t += 8) {
       const __m256 qv = _mm256_loadu_ps(r.q + t);
       a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + t), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + d + t), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + 2 * d + t), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + 3 * d + t), a3);
+      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k1 + t), a1);
+      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k2 + t), a2);
+      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k3 + t), a3);
     }
     if (full < d) {
       const __m256 qv = _mm256_maskload_ps(r.q + full, tail);
       a0 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k0 + full, tail), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k0 + d + full, tail), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k0 + 2 * d + full, tail), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k0 + 3 * d + full, tail), a3);
+      a1 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k1 + full, tail), a1);
+      a2 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k2 + full, tail), a2);
+      a3 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k3 + full, tail), a3);
     }
     const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
     __m128 dots = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
@@ -50,7 +53,7 @@ VLM_AVX2 void scores_avx2(const Row& r, int64_t d, float scale, float* s) {
     _mm_storeu_ps(s + j, dots);
   }
   for (; j < r.visible; ++j) {
-    const float* kj = r.k + j * d;
+    const float* kj = r.k + j * ks;
     __m256 a = _mm256_setzero_ps();
     for (int64_t t = 0; t < full; t += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(r.q + t), _mm256_loadu_ps(kj + t), a);
     if (full < d) a = _mm256_fmadd_ps(_mm256_maskload_ps(r.q + full, tail), _mm256_maskload_ps(kj + full, tail), a);
@@ -87,13 +90,13 @@ VLM_AVX2 void weighted_sum_avx2(const Row& r, int64_t d, const float* w) {
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     const float* vc = r.v + c;
     if (width == 32) {
-      for (int64_t j = 0; j < r.visible; ++j, vc += d) {
+      for (int64_t j = 0; j < r.visible; ++j, vc += r.kv_row) {
         const __m256 wj = _mm256_set1_ps(w[j]);
         for (int u = 0; u < 4; ++u) acc[u] = _mm256_fmadd_ps(wj, _mm256_loadu_ps(vc + 8 * u), acc[u]);
       }
       for (int u = 0; u < 4; ++u) _mm256_storeu_ps(r.out + c + 8 * u, acc[u]);
     } else {
-      for (int64_t j = 0; j < r.visible; ++j, vc += d) {
+      for (int64_t j = 0; j < r.visible; ++j, vc += r.kv_row) {
         const __m256 wj = _mm256_set1_ps(w[j]);
         for (int u = 0; u < 4; ++u) acc[u] = _mm256_fmadd_ps(wj, _mm256_maskload_ps(vc + 8 * u, masks[u]), acc[u]);
       }
@@ -112,7 +115,7 @@ void attend_row_portable(const Row& r, int64_t d, float scale, float* s) {
   float max = -INFINITY;
   for (int64_t j = 0; j < r.visible; ++j) {
     float dot = 0.0f;
-    for (int64_t t = 0; t < d; ++t) dot += r.q[t] * r.k[j * d + t];
+    for (int64_t t = 0; t < d; ++t) dot += r.q[t] * r.k[j * r.kv_row + t];
     s[j] = dot * scale + (r.mask ? r.mask[j] : 0.0f);
     max = s[j] > max ? s[j] : max;
   }
@@ -122,7 +125,7 @@ void attend_row_portable(const Row& r, int64_t d, float scale, float* s) {
   for (int64_t t = 0; t < d; ++t) r.out[t] = 0.0f;
   for (int64_t j = 0; j < r.visible; ++j) {
     const float w = s[j] * inv;
-    for (int64_t t = 0; t < d; ++t) r.out[t] += w * r.v[j * d + t];
+    for (int64_t t = 0; t < d; ++t) r.out[t] += w * r.v[j * r.kv_row + t];
   }
 }
 
@@ -146,12 +149,25 @@ void attention(const AttentionArgs& a) {
       const int64_t i = row % a.lq;
       const int64_t bh = row / a.lq;
       const int64_t b = bh / a.heads, h = bh % a.heads;
-      const int64_t kv = (b * a.kv_heads + h / group) * a.lk * d;
       Row r;
-      r.q = a.q + row * d;
-      r.out = a.out + row * d;
-      r.k = a.k + kv;
-      r.v = a.v + kv;
+      if (a.blhd) {
+        // [B, L, H, D]: query row (b, h, i) at ((b * lq + i) * heads + h) * d; the keys of
+        // group h / group start at (b * lk * kv_heads + h / group) * d, kv_heads * d apart.
+        const int64_t qo = ((b * a.lq + i) * a.heads + h) * d;
+        const int64_t kv = (b * a.lk * a.kv_heads + h / group) * d;
+        r.q = a.q + qo;
+        r.out = a.out + qo;
+        r.k = a.k + kv;
+        r.v = a.v + kv;
+        r.kv_row = a.kv_heads * d;
+      } else {
+        const int64_t kv = (b * a.kv_heads + h / group) * a.lk * d;
+        r.q = a.q + row * d;
+        r.out = a.out + row * d;
+        r.k = a.k + kv;
+        r.v = a.v + kv;
+        r.kv_row = d;
+      }
       r.mask = a.mask ? a.mask + ((a.mask_batch == 1 ? 0 : b) * a.mask_heads + (a.mask_heads == 1 ? 0 : h)) * a.lq * a.lk + i * a.lk
                       : nullptr;
       // With lq > lk under causality the first queries see no key at all: the reference

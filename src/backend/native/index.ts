@@ -47,7 +47,7 @@ interface Addon {
   attention(
     q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, batch: number, heads: number,
     kvHeads: number, lq: number, lk: number, headDim: number, scale: number, causal: boolean,
-    mask: Float32Array | null, maskBatch: number, maskHeads: number,
+    mask: Float32Array | null, maskBatch: number, maskHeads: number, blhd?: boolean,
   ): void;
   // Backward kernels: absent from addons built before them (the ops then use the js ones).
   activationBackward?(kind: number, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
@@ -67,6 +67,8 @@ export interface NativeInfo {
   isa: "avx512" | "avx2" | "portable";
   threads: number;
   defaultThreads: number;
+  /** The addon's attention takes the "blhd" layout (absent from addons built before it). */
+  attentionBlhd?: boolean;
 }
 
 /** Order matches vlm::Activation in kernels.h. */
@@ -274,9 +276,12 @@ export function createNativeBackend(): Backend {
     };
   }
 
+  const blhd = lib.info().attentionBlhd === true;
   return {
     ...backward,
     name: "native",
+    // "blhd" only from an addon that reads it: an older build would ignore the flag.
+    attentionLayouts: blhd ? (["bhld", "blhd"] as const) : (["bhld"] as const),
     threads: () => lib.info().threads,
     setThreads(n: number) {
       if (!Number.isInteger(n) || n < 1) {
@@ -325,6 +330,9 @@ export function createNativeBackend(): Backend {
       if (kvHeads === 0 || heads % kvHeads !== 0) {
         throw new ShapeError(`native attention: heads (${heads}) must be a multiple of kvHeads (${kvHeads})`);
       }
+      if (p.layout !== undefined && p.layout !== "bhld" && !(p.layout === "blhd" && blhd)) {
+        throw new ArgumentError(`native attention: layout "${p.layout}" is not supported by this addon`);
+      }
       const maskBatch = p.maskBatch ?? 1;
       const maskHeads = p.maskHeads ?? 1;
       array("attention", "q", q, batch * heads * lq * headDim);
@@ -341,7 +349,7 @@ export function createNativeBackend(): Backend {
       }
       lib.attention(
         q, k, v, out, batch, heads, kvHeads, lq, lk, headDim, p.scale, p.causal, p.mask ?? null,
-        p.mask ? maskBatch : 1, p.mask ? maskHeads : 1,
+        p.mask ? maskBatch : 1, p.mask ? maskHeads : 1, p.layout === "blhd",
       );
     },
   };

@@ -36,7 +36,7 @@ void rms_norm_backward(const float* x, const float* weight, const float* rstd, c
                        float* dweight, int64_t rows, int64_t cols);
 
 struct AttentionArgs {
-  const float* q;  // [batch, heads, lq, head_dim]
+  const float* q;  // [batch, heads, lq, head_dim] ([batch, lq, heads, head_dim] when blhd)
   const float* k;  // [batch, kv_heads, lk, head_dim]
   const float* v;  // [batch, kv_heads, lk, head_dim]
   float* out;      // [batch, heads, lq, head_dim]
@@ -45,6 +45,7 @@ struct AttentionArgs {
   bool causal;
   const float* mask;  // [mask_batch, mask_heads, lq, lk] or null
   int64_t mask_batch, mask_heads;
+  bool blhd = false;  // q, k, v, out laid out [batch, l, heads, head_dim] instead
 };
 
 void attention(const AttentionArgs& a);

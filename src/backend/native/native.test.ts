@@ -597,6 +597,60 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
       checkAttention(p, 17, (q) => (q[0] = 1000));
     });
 
+    it("blhd layout ([B, L, H, D] in place): plain, causal, grouped-query, masks, against js and against bhld", () => {
+      assert.deepEqual(native!.attentionLayouts, ["bhld", "blhd"]);
+      // [B, L, H, D] <-> [B, H, L, D]
+      const toHeads = (x: Float32Array, b: number, l: number, h: number, d: number, back = false) => {
+        const y = new Float32Array(x.length);
+        for (let bi = 0; bi < b; bi++) {
+          for (let i = 0; i < l; i++) {
+            for (let hi = 0; hi < h; hi++) {
+              const blhd = ((bi * l + i) * h + hi) * d;
+              const bhld = ((bi * h + hi) * l + i) * d;
+              for (let t = 0; t < d; t++) {
+                if (back) y[blhd + t] = x[bhld + t];
+                else y[bhld + t] = x[blhd + t];
+              }
+            }
+          }
+        }
+        return y;
+      };
+      forThreads(() => {
+        const lq = 6;
+        const lk = 11;
+        const mask = randn(2 * 4 * lq * lk, 77);
+        for (let i = 0; i < mask.length; i += 4) mask[i] = -Infinity;
+        const cases: Partial<AttentionParams>[] = [
+          { headDim: 8 },
+          { headDim: 20, heads: 4, kvHeads: 4, lq: 7, lk: 7 },
+          { headDim: 64, heads: 12, kvHeads: 12, lq: 50, lk: 50, scale: 0.125 },
+          { headDim: 72, causal: true, lq: 3, lk: 9 },
+          { headDim: 16, causal: true, lq: 6, lk: 4 },
+          { headDim: 16, heads: 8, kvHeads: 2, lq: 9, lk: 13 },
+          { headDim: 24, heads: 8, kvHeads: 1, lq: 4, lk: 17, causal: true },
+          { headDim: 12, heads: 4, kvHeads: 2, lq, lk, mask, maskBatch: 2, maskHeads: 4 },
+          { headDim: 12, heads: 4, kvHeads: 4, lq, lk, mask: mask.subarray(0, 4 * lq * lk), maskBatch: 1, maskHeads: 4, causal: true },
+          { lq: 0 },
+        ];
+        for (const [n, extra] of cases.entries()) {
+          const p = base({ ...extra, layout: "blhd" });
+          const q = randn(p.batch * p.heads * p.lq * p.headDim, 100 + n);
+          const k = randn(p.batch * p.kvHeads * p.lk * p.headDim, 200 + n);
+          const v = randn(p.batch * p.kvHeads * p.lk * p.headDim, 300 + n);
+          const label = `attention blhd ${JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined })}`;
+          const [got, want] = both(q.length, (be, out) => be.attention(q, k, v, out, p));
+          assertClose(got, want, 1e-5, 1e-5, label);
+          const heads = new Float32Array(q.length);
+          native!.attention(
+            toHeads(q, p.batch, p.lq, p.heads, p.headDim), toHeads(k, p.batch, p.lk, p.kvHeads, p.headDim),
+            toHeads(v, p.batch, p.lk, p.kvHeads, p.headDim), heads, { ...p, layout: "bhld" },
+          );
+          assert.deepEqual(got, toHeads(heads, p.batch, p.lq, p.heads, p.headDim, true), label);
+        }
+      });
+    });
+
     it("rejects inconsistent shapes", () => {
       const p = base({});
       const q = new Float32Array(2 * 3 * 5 * 8);
