@@ -139,6 +139,12 @@ export interface Backend {
   ): void;
   /** Row-wise softmax backward from its output y: gradIn = y * (gradOut - sum(gradOut * y)). */
   softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
+  /**
+   * Column sums of x [rows, cols] (bias gradients: sum over the leading axes): out[j] = the
+   * float64 sum of x[r * cols + j] over r = 0, 1, ... in that order, rounded once to float32,
+   * so that every backend gives the js reference's bits.
+   */
+  sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
 
   /**
    * Optional. `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in

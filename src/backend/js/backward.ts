@@ -101,6 +101,16 @@ export function rmsNormBackward(
   }
 }
 
+/** Backend.sumRows: float64 column sums in row order, rounded once. */
+export function sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const from = r * cols;
+    for (let j = 0; j < cols; j++) acc[j] += x[from + j];
+  }
+  out.set(acc);
+}
+
 export function softmaxBackward(y: Float32Array, g: Float32Array, dx: Float32Array, rows: number, cols: number): void {
   for (let i = 0; i < rows; i++) {
     const o = i * cols;

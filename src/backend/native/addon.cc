@@ -197,6 +197,13 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sumRows(x, out, rows, cols).
+Napi::Value SumRows(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
+  vlm::sum_rows(f32_arg(info, 0, "x", rows * cols), f32_arg(info, 1, "out", cols), rows, cols);
+  return info.Env().Undefined();
+}
+
 // softmaxBackward(y, gradOut, gradIn, rows, cols).
 Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   const int64_t rows = int_arg(info, 3, "rows"), cols = int_arg(info, 4, "cols");
@@ -265,6 +272,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward));
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("sumRows", Napi::Function::New(env, SumRows));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
   exports.Set("rmsNormBackward", Napi::Function::New(env, RmsNormBackward));
   return exports;

@@ -52,6 +52,7 @@ interface Addon {
   // Backward kernels: absent from addons built before them (the ops then use the js ones).
   activationBackward?(kind: number, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
   softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
+  sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   layerNormBackward?(
     x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, gradOut: Float32Array,
     gradIn: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null, rows: number, cols: number,
@@ -224,7 +225,7 @@ export function createNativeBackend(): Backend {
   }
 
   const backward: Partial<Backend> = {};
-  const { activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward } = lib;
+  const { activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows } = lib;
   if (activationBackward) {
     backward.activationBackward = (kind, x, gradOut, gradIn) => {
       const code = Object.hasOwn(ACT_KIND, kind) ? ACT_KIND[kind] : undefined;
@@ -273,6 +274,16 @@ export function createNativeBackend(): Backend {
       array(op, "gradIn", gradIn, rows * cols);
       if (gradWeight) array(op, "gradWeight", gradWeight, cols);
       rmsNormBackward(x, weight, rstd, gradOut, gradIn, gradWeight ?? null, rows, cols);
+    };
+  }
+
+  if (sumRows) {
+    backward.sumRows = (x, out, rows, cols) => {
+      count("sumRows", "rows", rows);
+      count("sumRows", "cols", cols);
+      array("sumRows", "x", x, rows * cols);
+      array("sumRows", "out", out, cols);
+      sumRows(x, out, rows, cols);
     };
   }
 

@@ -23,6 +23,9 @@ void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int
               float eps, float* rstd);
 
 // dx = y * (g - sum(g * y)) per row, y the softmax output.
+// out[j] = float(sum over r, in order, of double(x[r * cols + j])): bias gradients.
+void sum_rows(const float* x, float* out, int64_t rows, int64_t cols);
+
 void softmax_backward(const float* y, const float* g, float* dx, int64_t rows, int64_t cols);
 
 // Layer norm backward from the forward's per-row mean and rstd. weight, dweight and dbias may be

@@ -528,6 +528,25 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
     });
   });
 
+  it("sumRows: the js reference's bits (float64 sums in row order) for every shape, NaN and infinities", () => {
+    forThreads(() => {
+      for (const [rows, cols] of [[0, 5], [1, 1], [2, 3], [7, 16], [33, 17], [300, 257], [1000, 128], [5, 600], [2, 5000]]) {
+        const x = randn(rows * cols, rows * 31 + cols);
+        for (let i = 0; i < x.length; i += 7) x[i] *= 1e6; // cancellation, where float32 sums would differ
+        if (rows > 2 && cols > 3) {
+          x[cols + 1] = NaN;
+          x[2] = Infinity;
+          x[cols + 3] = -Infinity;
+          x[2 * cols + 3] = Infinity;
+        }
+        const [got, want] = both(cols, (be, out) => be.sumRows!(x, out, rows, cols));
+        assert.deepEqual(got, want, `sumRows ${rows} x ${cols}`);
+      }
+    });
+    assert.throws(() => native!.sumRows!(new Float32Array(5), new Float32Array(3), 2, 3), /x has 5/);
+    assert.throws(() => native!.sumRows!(new Float32Array(6), new Float32Array(2), 2, 3), /out has 2/);
+  });
+
   it("elementwise and norm kernels reject mismatched lengths", () => {
     assert.throws(() => native!.gelu(new Float32Array(4), new Float32Array(3)), /out has 3 elements, expected 4/);
     assert.throws(() => native!.softmax(new Float32Array(6), new Float32Array(6), 2, 4), /x has 6/);

@@ -1,4 +1,5 @@
 // Row-wise softmax, layer norm and RMS norm: one pass per statistic, rows split across threads.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -374,6 +375,45 @@ void rms_norm_backward(const float* x, const float* weight, const float* rstd, c
     const int64_t o = r * cols;
     if (avx2) rms_norm_backward_row_avx2(x + o, weight, g + o, dx + o, bufs[0], cols, rstd[r]);
     else rms_norm_backward_row_portable(x + o, weight, g + o, dx + o, bufs[0], cols, rstd[r]);
+  });
+}
+
+namespace {
+
+// Columns [j0, j1) of sum_rows, a block of columns at a time so that the float64 sums stay in
+// L1; each column is still summed over the rows in order (vectors run across columns only).
+__attribute__((always_inline)) inline void sum_rows_impl(const float* x, float* out, int64_t rows, int64_t cols,
+                                                         int64_t j0, int64_t j1) {
+  constexpr int64_t kBlock = 256;
+  double acc[kBlock];
+  for (int64_t jb = j0; jb < j1; jb += kBlock) {
+    const int64_t w = std::min(kBlock, j1 - jb);
+    for (int64_t j = 0; j < w; ++j) acc[j] = 0.0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * cols + jb;
+      for (int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(xr[j]);
+    }
+    for (int64_t j = 0; j < w; ++j) out[jb + j] = static_cast<float>(acc[j]);
+  }
+}
+
+VLM_AVX2 void sum_rows_avx2(const float* x, float* out, int64_t rows, int64_t cols, int64_t j0, int64_t j1) {
+  sum_rows_impl(x, out, rows, cols, j0, j1);
+}
+
+}  // namespace
+
+void sum_rows(const float* x, float* out, int64_t rows, int64_t cols) {
+  // Threads take 16-column chunks (whole cache lines of each row).
+  const int64_t chunks = (cols + 15) / 16;
+  const bool avx2 = isa() != Isa::Portable;
+  pool().run(threads_for(rows * cols, chunks), [&](int tid, int nt) {
+    int64_t c0, c1;
+    split_range(chunks, nt, tid, &c0, &c1);
+    const int64_t j0 = c0 * 16, j1 = std::min(cols, c1 * 16);
+    if (j0 >= j1) return;
+    if (avx2) sum_rows_avx2(x, out, rows, cols, j0, j1);
+    else sum_rows_impl(x, out, rows, cols, j0, j1);
   });
 }
 

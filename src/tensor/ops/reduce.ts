@@ -3,6 +3,7 @@
  * argmin. `keepDim` keeps reduced axes as size 1, as PyTorch's keepdim.
  */
 import { ArgumentError } from "../../errors.js";
+import { getBackend } from "../../backend/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { broadcastShapes, normAxis, sameShape, sizeOf, stridesOf } from "../shape.js";
@@ -90,6 +91,20 @@ function accumulate(data: Float32Array, shape: readonly number[], p: ReducePlan)
   return acc;
 }
 
+/**
+ * Sums over leading axes only (the Linear bias gradient, sum(g, 0)) through the backend's
+ * `sumRows`, which gives `accumulate`'s bits; null for any other reduction.
+ */
+function sumLeading(data: Float32Array, shape: readonly number[], p: ReducePlan): Float32Array | null {
+  const block = contiguousBlock(shape, p);
+  if (!block || block.outer !== 1 || block.inner < 2 || block.reduced < 2) return null;
+  const backend = getBackend();
+  if (!backend.sumRows) return null;
+  const out = new Float32Array(block.inner);
+  backend.sumRows(data, out, block.reduced, block.inner);
+  return out;
+}
+
 /** Repeats `g` (shaped like a keepDim reduction) back over the reduced axes, times `scale`. */
 export function expandTo(g: Tensor, p: ReducePlan, shape: readonly number[], scale = 1): Tensor {
   const src = g.f32();
@@ -112,7 +127,7 @@ export function expandTo(g: Tensor, p: ReducePlan, shape: readonly number[], sca
 export function sum(x: Tensor, axes?: Axes, keepDim = false): Tensor {
   const data = x.f32("sum");
   const p = plan(x.shape, axes, keepDim);
-  const out = new Tensor(Float32Array.from(accumulate(data, x.shape, p)), p.outShape);
+  const out = new Tensor(sumLeading(data, x.shape, p) ?? Float32Array.from(accumulate(data, x.shape, p)), p.outShape);
   if (needsGrad(x)) {
     out.setGradFn({ op: "sum", inputs: [x], backward: (g) => [expandTo(g, p, x.shape)] });
   }
