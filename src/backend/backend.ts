@@ -63,6 +63,18 @@ export interface AttentionParams {
   layout?: AttentionLayout;
 }
 
+/** The float32 scalars of one `Backend.adamwStep` (decay 1: no weight decay). */
+export interface AdamWStepScalars {
+  decay: number;
+  beta1: number;
+  beta2: number;
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  stepSize: number;
+  bc2Sqrt: number;
+  eps: number;
+}
+
 /** See `AttentionParams.layout`. */
 export type AttentionLayout = "bhld" | "blhd";
 
@@ -145,6 +157,14 @@ export interface Backend {
    * so that every backend gives the js reference's bits.
    */
   sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /**
+   * One AdamW step over a parameter's arrays, in place, in float32 with every operation
+   * rounded as PyTorch's in-place ops do (no fused multiply-add):
+   *   p = p * decay; m = m * beta1 + g * oneMinusBeta1; v = v * beta2 + (g * g) * oneMinusBeta2;
+   *   p = p + stepSize * (m / (sqrt(v) / bc2Sqrt + eps)).
+   * Every scalar is already a float32 value; results are the js reference's bits.
+   */
+  adamwStep?(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamWStepScalars): void;
 
   /**
    * Optional. `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in

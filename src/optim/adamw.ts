@@ -1,4 +1,6 @@
 import type { Tensor } from "../tensor/index.js";
+import { getBackend } from "../backend/index.js";
+import { adamwStep } from "../backend/js/backward.js";
 import { ArgumentError } from "../errors.js";
 import { type BaseHyper, Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
 
@@ -43,13 +45,11 @@ export class AdamW extends Optimizer<AdamWHyper> {
     const stepSize = f(-(lr / (1 - beta1 ** s.step)));
     const bc2Sqrt = f(Math.sqrt(1 - beta2 ** s.step));
     const e = f(eps);
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i];
-      if (weightDecay !== 0) p[i] = f(p[i] * decay);
-      m[i] = f(f(m[i] * b1) + f(gi * a1));
-      v[i] = f(f(v[i] * b2) + f(f(gi * gi) * a2));
-      const denom = f(f(f(Math.sqrt(v[i])) / bc2Sqrt) + e);
-      p[i] = f(p[i] + f(stepSize * f(m[i] / denom)));
-    }
+    // p * 1 is p exactly, so decay 1 stands for "no weight decay" (not 1 - lr * 0: lr may be inf).
+    const scalars = { decay: weightDecay !== 0 ? decay : 1, beta1: b1, beta2: b2, oneMinusBeta1: a1, oneMinusBeta2: a2, stepSize, bc2Sqrt, eps: e };
+    // One fused pass per parameter (native when available); the js reference otherwise.
+    const backend = getBackend();
+    if (backend.adamwStep) backend.adamwStep(p, g, m, v, scalars);
+    else adamwStep(p, g, m, v, scalars);
   }
 }

@@ -3,7 +3,7 @@
  * layerNormBackward, rmsNormBackward, softmaxBackward): plain loops, double-precision
  * arithmetic rounded on store. The native backend is tested against these.
  */
-import type { ActivationKind } from "../backend.js";
+import type { ActivationKind, AdamWStepScalars } from "../backend.js";
 import { INV_SQRT2, SQRT_2_OVER_PI, erf, sigmoid } from "./math.js";
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -98,6 +98,21 @@ export function rmsNormBackward(
     }
     const c = (s * s * s * dot) / cols;
     for (let j = 0; j < cols; j++) dx[o + j] = s * g[o + j] * (w ? w[j] : 1) - x[o + j] * c;
+  }
+}
+
+const f = Math.fround;
+
+/** Backend.adamwStep: float32 rounding after every operation, as torch's in-place ops. */
+export function adamwStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamWStepScalars): void {
+  const { decay, beta1: b1, beta2: b2, oneMinusBeta1: a1, oneMinusBeta2: a2, stepSize, bc2Sqrt, eps: e } = h;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i];
+    const pi = f(p[i] * decay);
+    const mi = (m[i] = f(f(m[i] * b1) + f(gi * a1)));
+    const vi = (v[i] = f(f(v[i] * b2) + f(f(gi * gi) * a2)));
+    const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + e);
+    p[i] = f(pi + f(stepSize * f(mi / denom)));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { AttentionParams, Backend, MatmulParams } from "../backend.js";
 import { gemm } from "./gemm.js";
 import { geluErf, geluTanh, sigmoid } from "./math.js";
-import { activationBackward, layerNormBackward, rmsNormBackward, softmaxBackward, sumRows } from "./backward.js";
+import { activationBackward, adamwStep, layerNormBackward, rmsNormBackward, softmaxBackward, sumRows } from "./backward.js";
 
 function softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
@@ -76,7 +76,7 @@ function attention(
 
 /** The backward kernels every backend may omit and the js one always has. */
 export type BackwardKernels = Required<
-  Pick<Backend, "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "softmaxBackward" | "sumRows">
+  Pick<Backend, "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "softmaxBackward" | "sumRows" | "adamwStep">
 >;
 
 /** The portable backend: plain TypeScript, single-threaded, always available. */
@@ -140,4 +140,5 @@ export const jsBackend: Backend & BackwardKernels = {
   rmsNormBackward,
   softmaxBackward,
   sumRows,
+  adamwStep,
 };

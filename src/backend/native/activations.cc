@@ -200,4 +200,67 @@ void activation_backward(Activation kind, const float* x, const float* g, float*
   });
 }
 
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+
+namespace {
+
+// Plain float32 expressions, each operation rounded (the js reference's Math.fround after
+// every step, since float products, quotients and square roots computed in double and
+// rounded once are the float32 results). Compiled without FMA in either target, so that no
+// a * b + c is contracted into one rounding.
+__attribute__((always_inline)) inline void adamw_impl(float* p, const float* g, float* m, float* v, int64_t i0,
+                                                      int64_t i1, const AdamWScalars& h) {
+  const float decay = h.decay, b1 = h.beta1, b2 = h.beta2, a1 = h.one_minus_beta1, a2 = h.one_minus_beta2;
+  const float step = h.step_size, bc2 = h.bc2_sqrt, eps = h.eps;
+  for (int64_t i = i0; i < i1; ++i) {
+    const float gi = g[i];
+    const float pi = p[i] * decay;
+    const float mi = m[i] * b1 + gi * a1;
+    const float vi = v[i] * b2 + (gi * gi) * a2;
+    m[i] = mi;
+    v[i] = vi;
+    const float denom = std::sqrt(vi) / bc2 + eps;
+    p[i] = pi + step * (mi / denom);
+  }
+}
+
+// target avx2 without fma: no instruction to contract into, whatever the flags.
+__attribute__((target("avx2"))) void adamw_avx2(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1,
+                                                const AdamWScalars& h) {
+  const __m256 decay = _mm256_set1_ps(h.decay), b1 = _mm256_set1_ps(h.beta1), b2 = _mm256_set1_ps(h.beta2);
+  const __m256 a1 = _mm256_set1_ps(h.one_minus_beta1), a2 = _mm256_set1_ps(h.one_minus_beta2);
+  const __m256 step = _mm256_set1_ps(h.step_size), bc2 = _mm256_set1_ps(h.bc2_sqrt), eps = _mm256_set1_ps(h.eps);
+  int64_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 gi = _mm256_loadu_ps(g + i);
+    const __m256 pi = _mm256_mul_ps(_mm256_loadu_ps(p + i), decay);
+    const __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(m + i), b1), _mm256_mul_ps(gi, a1));
+    const __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), b2), _mm256_mul_ps(_mm256_mul_ps(gi, gi), a2));
+    _mm256_storeu_ps(m + i, mi);
+    _mm256_storeu_ps(v + i, vi);
+    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2), eps);
+    _mm256_storeu_ps(p + i, _mm256_add_ps(pi, _mm256_mul_ps(step, _mm256_div_ps(mi, denom))));
+  }
+  adamw_impl(p, g, m, v, i, i1, h);
+}
+
+void adamw_portable(float* p, const float* g, float* m, float* v, int64_t i0, int64_t i1, const AdamWScalars& h) {
+  adamw_impl(p, g, m, v, i0, i1, h);
+}
+
+}  // namespace
+
+#pragma GCC pop_options
+
+void adamw_step(float* p, const float* g, float* m, float* v, int64_t n, const AdamWScalars& h) {
+  const bool avx2 = isa() != Isa::Portable;
+  pool().run(threads_for(n * 8, n / 1024), [&](int tid, int nt) {
+    int64_t i0, i1;
+    split_range(n, nt, tid, &i0, &i1);
+    if (avx2) adamw_avx2(p, g, m, v, i0, i1, h);
+    else adamw_portable(p, g, m, v, i0, i1, h);
+  });
+}
+
 }  // namespace vlm

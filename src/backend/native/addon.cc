@@ -197,6 +197,19 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adamwStep(p, g, m, v, decay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, stepSize, bc2Sqrt, eps).
+Napi::Value AdamWStep(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray()) fail(info.Env(), "p must be a Float32Array");
+  const int64_t n = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());
+  vlm::AdamWScalars h;
+  float* fields[] = {&h.decay, &h.beta1, &h.beta2, &h.one_minus_beta1, &h.one_minus_beta2, &h.step_size, &h.bc2_sqrt, &h.eps};
+  const char* names[] = {"decay", "beta1", "beta2", "oneMinusBeta1", "oneMinusBeta2", "stepSize", "bc2Sqrt", "eps"};
+  for (size_t i = 0; i < 8; ++i) *fields[i] = static_cast<float>(num_arg(info, 4 + i, names[i]));
+  vlm::adamw_step(f32_arg(info, 0, "p", n), f32_arg(info, 1, "g", n), f32_arg(info, 2, "m", n), f32_arg(info, 3, "v", n),
+                  n, h);
+  return info.Env().Undefined();
+}
+
 // sumRows(x, out, rows, cols).
 Napi::Value SumRows(const Napi::CallbackInfo& info) {
   const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
@@ -273,6 +286,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward));
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
   exports.Set("sumRows", Napi::Function::New(env, SumRows));
+  exports.Set("adamwStep", Napi::Function::New(env, AdamWStep));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
   exports.Set("rmsNormBackward", Napi::Function::New(env, RmsNormBackward));
   return exports;

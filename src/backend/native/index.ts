@@ -53,6 +53,10 @@ interface Addon {
   activationBackward?(kind: number, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
   softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
   sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  adamwStep?(
+    p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, decay: number, beta1: number, beta2: number,
+    oneMinusBeta1: number, oneMinusBeta2: number, stepSize: number, bc2Sqrt: number, eps: number,
+  ): void;
   layerNormBackward?(
     x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, gradOut: Float32Array,
     gradIn: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null, rows: number, cols: number,
@@ -225,7 +229,7 @@ export function createNativeBackend(): Backend {
   }
 
   const backward: Partial<Backend> = {};
-  const { activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows } = lib;
+  const { activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows, adamwStep } = lib;
   if (activationBackward) {
     backward.activationBackward = (kind, x, gradOut, gradIn) => {
       const code = Object.hasOwn(ACT_KIND, kind) ? ACT_KIND[kind] : undefined;
@@ -284,6 +288,17 @@ export function createNativeBackend(): Backend {
       array("sumRows", "x", x, rows * cols);
       array("sumRows", "out", out, cols);
       sumRows(x, out, rows, cols);
+    };
+  }
+
+  if (adamwStep) {
+    backward.adamwStep = (p, g, m, v, h) => {
+      const n = p instanceof Float32Array ? p.length : 0;
+      array("adamwStep", "p", p, n);
+      array("adamwStep", "g", g, n);
+      array("adamwStep", "m", m, n);
+      array("adamwStep", "v", v, n);
+      adamwStep(p, g, m, v, h.decay, h.beta1, h.beta2, h.oneMinusBeta1, h.oneMinusBeta2, h.stepSize, h.bc2Sqrt, h.eps);
     };
   }
 

@@ -23,6 +23,12 @@ void rms_norm(const float* x, const float* weight, float* out, int64_t rows, int
               float eps, float* rstd);
 
 // dx = y * (g - sum(g * y)) per row, y the softmax output.
+// Backend.adamwStep: one AdamW step in place, every float32 operation rounded (no FMA).
+struct AdamWScalars {
+  float decay, beta1, beta2, one_minus_beta1, one_minus_beta2, step_size, bc2_sqrt, eps;
+};
+void adamw_step(float* p, const float* g, float* m, float* v, int64_t n, const AdamWScalars& h);
+
 // out[j] = float(sum over r, in order, of double(x[r * cols + j])): bias gradients.
 void sum_rows(const float* x, float* out, int64_t rows, int64_t cols);
 

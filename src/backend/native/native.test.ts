@@ -547,6 +547,34 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
     assert.throws(() => native!.sumRows!(new Float32Array(6), new Float32Array(2), 2, 3), /out has 2/);
   });
 
+  it("adamwStep: the js reference's bits (no fused multiply-add) for every length, with and without decay", () => {
+    const f = Math.fround;
+    forThreads(() => {
+      for (const n of [0, 1, 7, 8, 9, 100, 1023, 5000, 70001]) {
+        for (const [step, decay] of [[1, f(1 - 1e-3 * 0.1)], [7, 1]]) {
+          const lr = 1e-3, b1 = 0.9, b2 = 0.999;
+          const h = {
+            decay, beta1: f(b1), beta2: f(b2), oneMinusBeta1: f(1 - b1), oneMinusBeta2: f(1 - b2),
+            stepSize: f(-(lr / (1 - b1 ** step))), bc2Sqrt: f(Math.sqrt(1 - b2 ** step)), eps: f(1e-8),
+          };
+          const p = randn(n, n + 1), g = randn(n, n + 2), m = randn(n, n + 3).map((x) => x * 0.1);
+          const v = randn(n, n + 4).map((x) => x * x * 0.01);
+          if (n > 8) {
+            g[0] = 0; m[0] = 0; v[0] = 0; // denominator eps alone
+            g[1] = NaN; g[2] = Infinity; p[3] = -Infinity; g[4] = 1e30; g[5] = 1e-30;
+          }
+          const want = [p, g, m, v].map((a) => a.slice());
+          jsBackend.adamwStep(want[0], want[1], want[2], want[3], h);
+          const got = [p, g, m, v].map((a) => a.slice());
+          native!.adamwStep!(got[0], got[1], got[2], got[3], h);
+          for (const [i, name] of ["p", "g", "m", "v"].entries()) assert.deepEqual(got[i], want[i], `adamwStep ${name} n=${n} step=${step}`);
+        }
+      }
+    });
+    const h = { decay: 1, beta1: 0.9, beta2: 0.999, oneMinusBeta1: 0.1, oneMinusBeta2: 0.001, stepSize: -1e-3, bc2Sqrt: 1, eps: 1e-8 };
+    assert.throws(() => native!.adamwStep!(new Float32Array(4), new Float32Array(3), new Float32Array(4), new Float32Array(4), h), /g has 3/);
+  });
+
   it("elementwise and norm kernels reject mismatched lengths", () => {
     assert.throws(() => native!.gelu(new Float32Array(4), new Float32Array(3)), /out has 3 elements, expected 4/);
     assert.throws(() => native!.softmax(new Float32Array(6), new Float32Array(6), 2, 4), /x has 6/);
