@@ -665,6 +665,48 @@ void stage_half_block(const uint16_t* b, bool trans_b, int64_t k, int64_t n, int
   }
 }
 
+// Few rows and a long k (weight gradients g^T x: m, n <= 1024, k = batch * tokens): B is
+// used only m times per element, so packing all of it first (megabytes written to memory and
+// read back) costs a third of the product. Pack one kc block of B at a time into an L2-sized
+// buffer and multiply it straight away; C (small here) takes every k block in turn.
+bool use_k_blocked(const GemmArgs& g, const KernelSet& ks) {
+  return g.batch == 1 && g.m <= 1024 && g.k > 4 * ks.kc;
+}
+
+void gemm_k_blocked(const GemmArgs& g, const KernelSet& ks) {
+  const int64_t kc = kc_for(g.k, ks);
+  const int64_t panels = ceil_div(g.n, ks.nr);
+  thread_local AlignedFloats block_storage;
+  float* bblock = block_storage.reserve(static_cast<size_t>(kc * panels * ks.nr));
+  const int64_t rs = g.trans_b ? 1 : g.n, cs = g.trans_b ? g.k : 1;
+  const int64_t flops = g.m * g.n * kc;
+  const int64_t tiles = ceil_div(g.m, ks.mr) * panels;
+  const int want = flops < kParallelGrain * 8 ? 1 : static_cast<int>(std::min<int64_t>(tiles, INT_MAX));
+  for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
+    const int64_t kcb = std::min<int64_t>(kc, g.k - p0);
+    pool().run(std::min<int64_t>(want, panels), [&](int tid, int nt) {
+      int64_t jp0, jp1;
+      split_range(panels, nt, tid, &jp0, &jp1);
+      if (jp0 < jp1) {
+        pack_b_block(g.b, rs, cs, g.n, ks.nr, p0, kcb, jp0, jp1, bblock + jp0 * kcb * ks.nr, [](float v) { return v; });
+      }
+    });
+    pool().run(want, [&](int tid, int nt) {
+      thread_local AlignedFloats abuf_storage;
+      float* abuf = abuf_storage.reserve(static_cast<size_t>(ks.mc) * ks.kc);
+      int tm = 1, tn = 1;
+      choose_grid(g.m, g.n, ks, nt, &tm, &tn);
+      int64_t r0, r1, c0, c1;
+      split_range(ceil_div(g.m, ks.mr), tm, tid / tn, &r0, &r1);
+      split_range(panels, tn, tid % tn, &c0, &c1);
+      const int64_t i0 = r0 * ks.mr, i1 = std::min(g.m, r1 * ks.mr);
+      const int64_t j0 = c0 * ks.nr, j1 = std::min(g.n, c1 * ks.nr);
+      if (i0 >= i1 || j0 >= j1) return;
+      multiply_kc_block(ks, g, g.a, p0, kcb, bblock, 0, g.c, i0, i1, j0, j1, abuf);
+    });
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<PackedB> pack_b(const float* b, int64_t count, int64_t k, int64_t n, bool trans_b,
@@ -681,6 +723,10 @@ void gemm(const GemmArgs& g, const PackedB* packed) {
     return;
   }
   const KernelSet& ks = kernels();
+  if (!packed && use_k_blocked(g, ks)) {
+    gemm_k_blocked(g, ks);
+    return;
+  }
   if (!packed) {
     // Scratch of the calling thread, kept between calls so that repeated GEMMs do not pay
     // page faults for a fresh allocation every time (at the price of holding on to the
