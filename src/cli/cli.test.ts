@@ -128,3 +128,19 @@ test("vlm demo trains and reports accuracy", () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /held-out accuracy: \d+\.\d% on 512 new images/);
 });
+
+describe("the shipped default model", () => {
+  const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
+  test("vlm classify works with no --model, offline", () => {
+    const r = vlm("classify", join(examples, "cat-face.png"), join(examples, "rocket.png"), "--labels", "cat face,rocket,pizza", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as Array<{ labels: Array<{ label: string; score: number }> }>;
+    assert.deepEqual(rows.map((row) => row.labels[0].label), ["cat face", "rocket"]);
+  });
+  test("vlm embed gives 128-d unit vectors", () => {
+    const r = vlm("embed", "--text", "an emoji of a cat face", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { texts: Array<{ embedding: number[] }> };
+    assert.equal(out.texts[0].embedding.length, 128);
+  });
+});
