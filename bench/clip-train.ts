@@ -1,6 +1,7 @@
 /**
  * One CLIP training step (forward, backward, gradient clipping, AdamW, temperature clamp) of the
- * icons-tiny preset at batch 64, as `vlm train clip` runs it: images/s for vlmkit and for
+ * shipped model's config (configs/icons-clip.json) at its training batch of 128, as
+ * `vlm train clip` runs it: images/s for vlmkit and for
  * PyTorch on the same architecture and threads (bench/baselines/torch_clip_train.py).
  * A step takes seconds, so the timing is the best of BENCH_CLIP_STEPS (default 3) after one
  * warm-up step rather than secondsPerCall's batches.
@@ -9,13 +10,15 @@ import { l2Normalize, CLIPModel } from "../src/models/clip/model.js";
 import { clipContrastiveLoss } from "../src/models/clip/loss.js";
 import { clipGradNorm } from "../src/optim/index.js";
 import { getBackend, manualSeed, randn, tensor } from "../src/tensor/index.js";
-import { MODEL_PRESETS, resolveModelConfig } from "../src/train/clip/presets.js";
+import { fileURLToPath } from "node:url";
+import { resolveModelConfig } from "../src/train/clip/presets.js";
 import { buildOptimizer } from "../src/train/clip/setup.js";
 import { clampLogitScale } from "../src/train/clip/trainer.js";
 import { emit, runPythonBaseline, torchUnavailable } from "./lib.js";
 
-const PRESET = "icons-tiny";
-const BATCH = 64;
+const CONFIG = fileURLToPath(new URL("../configs/icons-clip.json", import.meta.url));
+const PRESET = "icons-clip";
+const BATCH = 128;
 
 function round(x: number, digits = 1): number {
   return Number(x.toFixed(digits));
@@ -23,7 +26,7 @@ function round(x: number, digits = 1): number {
 
 export function benchClipTrain(): void {
   const steps = Number(process.env.BENCH_CLIP_STEPS ?? 3);
-  const config = resolveModelConfig(PRESET);
+  const config = resolveModelConfig(CONFIG);
   manualSeed(0);
   const model = new CLIPModel(config).train();
   const { optimizer, params } = buildOptimizer(model, { lr: 5e-4, weightDecay: 0.1, betas: [0.9, 0.98], eps: 1e-6, warmupSteps: 0, totalSteps: 1000, minLrRatio: 0 });
@@ -62,7 +65,7 @@ export function benchClipTrain(): void {
     return;
   }
   try {
-    const [torch] = runPythonBaseline("torch_clip_train.py", threads, { config: { ...MODEL_PRESETS[PRESET], ...config }, batch: BATCH, steps });
+    const [torch] = runPythonBaseline("torch_clip_train.py", threads, { config, batch: BATCH, steps });
     const seconds = torch.seconds_per_step as number;
     emit({ bench: "clip_train", baseline: "pytorch", torch: torch.torch, preset: PRESET, batch: BATCH, threads, seconds_per_step: round(seconds, 3), images_per_second: round(BATCH / seconds), ratio_vs_pytorch: round(seconds / best, 3) });
   } catch (err) {
