@@ -20,7 +20,11 @@ import { ArgumentError, ShapeError } from "../../errors.js";
 /** Opaque handle to B packed into the GEMM micro-kernel's panel layout (freed by the GC). */
 type PackedHandle = object;
 
-interface Addon {
+/**
+ * The addon's exports. Kernels whose signature is the Backend's own are typed from it; all
+ * backward kernels are optional (absent from addons built before them: the ops then use js).
+ */
+interface Addon extends Partial<Pick<Backend, "sumRows" | "layerNormBackward" | "rmsNormBackward">> {
   info(): NativeInfo;
   setThreads(n: number): void;
   packB(b: Float32Array, count: number, k: number, n: number, transB: boolean, strideB: number): PackedHandle;
@@ -52,18 +56,9 @@ interface Addon {
   // Backward kernels: absent from addons built before them (the ops then use the js ones).
   activationBackward?(kind: number, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
   softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
-  sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   adamwStep?(
     p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, decay: number, beta1: number, beta2: number,
     oneMinusBeta1: number, oneMinusBeta2: number, stepSize: number, bc2Sqrt: number, eps: number,
-  ): void;
-  layerNormBackward?(
-    x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, gradOut: Float32Array,
-    gradIn: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null, rows: number, cols: number,
-  ): void;
-  rmsNormBackward?(
-    x: Float32Array, weight: Float32Array | null, rstd: Float32Array, gradOut: Float32Array, gradIn: Float32Array,
-    gradWeight: Float32Array | null, rows: number, cols: number,
   ): void;
 }
 
