@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import {
-  type Generator, Tensor, add, attentionPackedHeads, defaultGenerator, dropout, matmul, mul, permute, softmax,
+  type Generator, Tensor, add, attentionPackedHeads, causalMask, defaultGenerator, dropout, matmul, mul, permute, softmax,
 } from "../tensor/index.js";
 import { formatShape } from "../tensor/shape.js";
 import { Linear } from "./linear.js";
@@ -102,10 +102,4 @@ export class MultiheadAttention extends Module {
     }
     return this.out_proj.forward(merged);
   }
-}
-
-function causalMask(lq: number, lk: number): Tensor {
-  const data = new Float32Array(lq * lk);
-  for (let i = 0; i < lq; i++) for (let j = i + (lk - lq) + 1; j < lk; j++) data[i * lk + j] = -Infinity;
-  return new Tensor(data, [lq, lk]);
 }

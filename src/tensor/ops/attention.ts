@@ -50,8 +50,8 @@ function normaliseMask(mask: Tensor, s: Dims): Tensor {
   return expand(m.detach(), [mb, mh, s.lq, s.lk]);
 }
 
-/** Additive causal mask [Lq, Lk] with the decode offset. */
-function causalMask(lq: number, lk: number): Tensor {
+/** Additive causal mask [Lq, Lk] with the decode offset: query i sees keys j <= i + (Lk - Lq). */
+export function causalMask(lq: number, lk: number): Tensor {
   const data = new Float32Array(lq * lk);
   const offset = lk - lq;
   for (let i = 0; i < lq; i++) for (let j = i + offset + 1; j < lk; j++) data[i * lk + j] = -Infinity;
