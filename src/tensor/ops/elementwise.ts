@@ -6,6 +6,7 @@ import { needsGrad, noGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../shape.js";
 import { erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/js/math.js";
+import { expand } from "./layout.js";
 import { sumToShape } from "./reduce.js";
 
 export type TensorLike = Tensor | number;
@@ -258,9 +259,10 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a), asTensor(b)];
   const shape = broadcastShapes(cond.shape, broadcastShapes(x.shape, y.shape));
-  const c = broadcastTo(cond, shape).f32("where");
-  const xs = broadcastTo(x, shape).f32("where");
-  const ys = broadcastTo(y, shape).f32("where");
+  // Dense copies to read from; the gradient rule below routes g itself, so nothing is recorded.
+  const c = expand(cond.detach(), shape).f32("where");
+  const xs = expand(x.detach(), shape).f32("where");
+  const ys = expand(y.detach(), shape).f32("where");
   const out = new Float32Array(c.length);
   for (let i = 0; i < c.length; i++) out[i] = c[i] !== 0 ? xs[i] : ys[i];
   const result = new Tensor(out, shape);
@@ -271,12 +273,6 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     for (let i = 0; i < gd.length; i++) (c[i] !== 0 ? gx : gy)[i] = gd[i];
     return [sumToShape(new Tensor(gx, shape), x.shape), sumToShape(new Tensor(gy, shape), y.shape)];
   });
-}
-
-/** Materialised broadcast (no grad; for internal use where a dense copy is wanted). */
-function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(t.shape, shape)) return t;
-  return broadcastBinary(t, new Tensor(new Float32Array(sizeOf(shape)), shape), (p) => p, "broadcast");
 }
 
 // ---- comparisons (no gradient; 0/1 float masks) -----------------------------------------
