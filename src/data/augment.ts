@@ -89,3 +89,69 @@ export function randomResizedCrop(img: SourceImage, options: RandomResizedCropOp
   const box = randomResizedCropBox(img.width, img.height, generator, options.scale, options.ratio);
   return dropAlpha(resizeLikePIL(crop(img, box), options.size, options.size, options.resample ?? Resampling.BICUBIC));
 }
+
+export interface RandomBlurOptions {
+  /** Chance that an image is blurred at all. */
+  probability: number;
+  /** Range of the Gaussian's standard deviation in output pixels, drawn uniformly (SimCLR: 0.1 to 2). */
+  sigma: readonly [number, number];
+}
+
+/** SimCLR's blur range, in pixels of the image it is applied to. */
+export const SIMCLR_BLUR_SIGMA: readonly [number, number] = [0.1, 2.0];
+
+/**
+ * A separable Gaussian blur of an RGB image (kernel radius ceil(3 sigma), mirrored borders as
+ * torchvision's `GaussianBlur` pads), rounded back to bytes. Blur hides what differs between art
+ * styles of the same subject (outlines, shading, texture) and keeps its colours and layout.
+ */
+export function gaussianBlur(img: DecodedImage, sigma: number): DecodedImage {
+  if (!(sigma > 0)) throw new ArgumentError(`gaussianBlur: sigma must be positive, got ${sigma}`);
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const weights = new Float32Array(2 * radius + 1);
+  let total = 0;
+  for (let k = -radius; k <= radius; k++) total += weights[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+  for (let k = 0; k < weights.length; k++) weights[k] /= total;
+  const { width, height } = img;
+  const mirror = (i: number, n: number): number => {
+    if (n === 1) return 0;
+    // Reflect without repeating the edge pixel (numpy/torch "reflect"), folded until inside.
+    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+    return i;
+  };
+  const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
+    const out = new Float32Array(src.length);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        let r = 0, g = 0, b = 0;
+        for (let k = -radius; k <= radius; k++) {
+          const at = horizontal ? (y * width + mirror(x + k, width)) * 3 : (mirror(y + k, height) * width + x) * 3;
+          const w = weights[k + radius];
+          r += w * src[at];
+          g += w * src[at + 1];
+          b += w * src[at + 2];
+        }
+        const o = (y * width + x) * 3;
+        out[o] = r;
+        out[o + 1] = g;
+        out[o + 2] = b;
+      }
+    }
+    return out;
+  };
+  const blurred = pass(pass(Float32Array.from(img.data), true), false);
+  const data = new Uint8Array(blurred.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(255, Math.max(0, Math.round(blurred[i])));
+  return { ...img, data };
+}
+
+/** Blurs with `options.probability`, sigma drawn from `options.sigma`; draws come from `generator` only. */
+export function randomBlur(img: DecodedImage, options: RandomBlurOptions, generator: Generator): DecodedImage {
+  if (!(options.probability >= 0 && options.probability <= 1)) {
+    throw new ArgumentError(`randomBlur: probability must be in [0, 1], got ${options.probability}`);
+  }
+  const [lo, hi] = options.sigma;
+  if (!(lo > 0 && lo <= hi)) throw new ArgumentError(`randomBlur: sigma must satisfy 0 < min <= max, got [${options.sigma}]`);
+  if (generator.uniform() >= options.probability) return img;
+  return gaussianBlur(img, lo + (hi - lo) * generator.uniform());
+}

@@ -4,12 +4,12 @@ import { CLIPImageProcessor } from "../image/processor.js";
 import type { SourceImage } from "../image/types.js";
 import type { Generator } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { OPEN_CLIP_TRAIN_SCALE, randomResizedCrop } from "./augment.js";
+import { OPEN_CLIP_TRAIN_SCALE, type RandomBlurOptions, randomBlur, randomResizedCrop } from "./augment.js";
 
 /**
  * A preprocessing step named by data, not by a function, because it has to cross into worker
  * threads (functions cannot be posted). `clip` is the evaluation pipeline (resize the short
- * side, centre crop, normalise); `random-resized-crop` is open_clip's training one.
+ * side, centre crop, normalise); `random-resized-crop` is open_clip's training one, optionally followed by a random blur.
  */
 export type TransformSpec =
   | { name: "clip"; config?: Partial<CLIPImageProcessorConfig>; padToSquare?: boolean }
@@ -19,6 +19,8 @@ export type TransformSpec =
       size?: number;
       scale?: readonly [number, number];
       ratio?: readonly [number, number];
+      /** Gaussian blur of the crop, with a probability (none by default). */
+      blur?: RandomBlurOptions;
       /** Normalisation, CLIP's by default. */
       imageMean?: readonly [number, number, number];
       imageStd?: readonly [number, number, number];
@@ -43,7 +45,11 @@ export function createTransform(spec: TransformSpec): ImageTransform {
         ...(spec.imageMean && { imageMean: spec.imageMean }),
         ...(spec.imageStd && { imageStd: spec.imageStd }),
       });
-      return (img, generator) => normalize.preprocess([randomResizedCrop(img, options, generator)]);
+      const { blur } = spec;
+      return (img, generator) => {
+        const crop = randomResizedCrop(img, options, generator);
+        return normalize.preprocess([blur ? randomBlur(crop, blur, generator) : crop]);
+      };
     }
     default:
       throw new ArgumentError(`unknown transform "${(spec as { name: string }).name}"; expected "clip" or "random-resized-crop"`);

@@ -31,6 +31,8 @@ interface TrainClipFlags {
   gradAccum: number;
   maxGradNorm: number;
   cropScale: [number, number];
+  blur: number;
+  blurSigma: [number, number];
   seed: number;
   workers?: number;
   saveEvery: number;
@@ -66,6 +68,7 @@ export function trainClipInput(f: TrainClipFlags): TrainClipInput {
     modelConfig: f.modelConfig, init: f.init, tokenizer: f.tokenizer, freeze: f.freeze, train: f.train,
     out: f.out, epochs: f.epochs, steps: f.steps, batchSize: f.batchSize, lr: f.lr, weightDecay: f.weightDecay,
     warmup: f.warmup, minLrRatio: f.minLr, gradAccum: f.gradAccum, maxGradNorm: f.maxGradNorm, cropScale: f.cropScale,
+    blur: f.blur, blurSigma: f.blurSigma,
     seed: f.seed, workers: f.workers, saveEvery: f.saveEvery, keep: f.keep, resume: f.resume ?? false,
     logEvery: f.logEvery, progress: f.progress,
   };
@@ -102,6 +105,8 @@ export function registerTrain(program: Command): void {
     .option("--grad-accum <n>", "micro-batches per optimizer step (each batch is its own contrast set)", positiveInt("--grad-accum"), 1)
     .option("--max-grad-norm <n>", "clip gradients to this global norm", number("--max-grad-norm", (n) => n > 0), 1)
     .option("--crop-scale <min,max>", "area range of the random resized crop", range, [0.9, 1] as [number, number])
+    .option("--blur <p>", "chance of a Gaussian blur after the crop", number("--blur", (n) => n >= 0 && n <= 1), 0)
+    .option("--blur-sigma <min,max>", "range of the blur's sigma in input pixels", range, [0.1, 2] as [number, number])
     .option("--seed <n>", "seeds the initialisation, data order and augmentations", nonNegative("--seed"), 0)
     .option("--workers <n>", "image decoding threads", positiveInt("--workers"))
     .option("--save-every <steps>", "checkpoint every N steps (and at the end)", positiveInt("--save-every"), 500)

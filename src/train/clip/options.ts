@@ -58,6 +58,10 @@ export const trainClipOptionsSchema = z
     eps: z.number().positive().default(1e-6),
     /** Area range of the random resized crop. */
     cropScale: z.tuple([z.number(), z.number()]).default([0.9, 1]),
+    /** Chance of a Gaussian blur after the crop (0: never). */
+    blur: z.number().min(0).max(1).default(0),
+    /** Range of the blur's sigma in pixels of the model's input. */
+    blurSigma: z.tuple([z.number(), z.number()]).default([0.1, 2]),
     seed: z.number().int().nonnegative().default(0),
     workers: positiveInt.optional(),
 
@@ -87,6 +91,9 @@ export function parseTrainClipOptions(input: unknown): TrainClipOptions {
   if (o.freeze && o.train === "projections") throw new ArgumentError("train clip: --train projections already freezes both towers; drop --freeze");
   if (!(o.cropScale[0] > 0 && o.cropScale[0] <= o.cropScale[1] && o.cropScale[1] <= 1)) {
     throw new ArgumentError(`train clip: crop scale must satisfy 0 < min <= max <= 1, got ${o.cropScale.join(",")}`);
+  }
+  if (!(o.blurSigma[0] > 0 && o.blurSigma[0] <= o.blurSigma[1])) {
+    throw new ArgumentError(`train clip: blur sigma must satisfy 0 < min <= max, got ${o.blurSigma.join(",")}`);
   }
   return o;
 }

@@ -22,7 +22,7 @@ function args(out: string): string[] {
   return [
     "--import", "tsx", entry, "train", "clip", "--data", manifest, "--split", "train", "--model-config", "tiny",
     "--batch-size", "6", "--grad-accum", "2", "--steps", "14", "--lr", "2e-3", "--warmup", "3",
-    "--save-every", "2", "--keep", "2", "--seed", "7", "--workers", "1", "--out", out,
+    "--save-every", "2", "--keep", "2", "--seed", "7", "--workers", "1", "--blur", "0.5", "--out", out,
   ];
 }
 

@@ -182,6 +182,7 @@ describe("trainer pieces", () => {
     await assert.rejects(trainClip({ data: manifest, modelConfig: "huge", batchSize: 8, out: join(scratch, "o2") }), (e) => e instanceof ArgumentError && /unknown model config "huge"/.test(e.message));
     await assert.rejects(trainClip({ data: manifest, out: join(scratch, "o3"), resume: true }), (e) => e instanceof ArgumentError && /no complete checkpoint/.test(e.message));
     await assert.rejects(trainClip({ data: manifest, modelConfig: "tiny", batchSize: 64, out: join(scratch, "o4") }), (e) => e instanceof ArgumentError && /24 samples make no optimizer step/.test(e.message));
+    await assert.rejects(trainClip({ data: manifest, modelConfig: "tiny", blur: 0.5, blurSigma: [2, 1], out: join(scratch, "o5") }), (e) => e instanceof ArgumentError && /blur sigma must satisfy/.test(e.message));
     const done = await trainClip({ data: manifest, modelConfig: "tiny", batchSize: 8, steps: 1, out: join(scratch, "o5"), ...quiet });
     await assert.rejects(trainClip({ data: manifest, modelConfig: "tiny", batchSize: 8, steps: 1, out: done.runDir, ...quiet }), (e) => e instanceof ArgumentError && /already holds a run/.test(e.message));
     await assert.rejects(trainClip({ data: manifest, modelConfig: "tiny", batchSize: 4, steps: 1, out: done.runDir, resume: true, ...quiet }), (e) => e instanceof ArgumentError && /batchSize: 8 -> 4/.test(e.message));

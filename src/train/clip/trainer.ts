@@ -61,7 +61,7 @@ export interface TrainClipHooks {
 /** Options that shape the trajectory: a run resumed with different ones would not be the same run. */
 const FINGERPRINT_KEYS = [
   "data", "split", "splitKey", "imageKey", "captionKey", "modelConfig", "init", "freeze", "train", "epochs", "steps", "batchSize",
-  "lr", "weightDecay", "warmup", "minLrRatio", "gradAccum", "maxGradNorm", "betas", "eps", "cropScale", "seed",
+  "lr", "weightDecay", "warmup", "minLrRatio", "gradAccum", "maxGradNorm", "betas", "eps", "cropScale", "blur", "blurSigma", "seed",
 ] as const satisfies ReadonlyArray<keyof TrainClipOptions>;
 
 function fingerprint(o: TrainClipOptions): Record<string, unknown> {
@@ -180,7 +180,10 @@ export async function trainClip(input: TrainClipInput, hooks: TrainClipHooks = {
   const loader = new ImageTextLoader(train, {
     batchSize: o.batchSize,
     seed: o.seed,
-    transform: { name: "random-resized-crop", size: vision.image_size, scale: o.cropScale },
+    transform: {
+      name: "random-resized-crop", size: vision.image_size, scale: o.cropScale,
+      ...(o.blur > 0 && { blur: { probability: o.blur, sigma: o.blurSigma } }),
+    },
     // A batch of one has nothing to contrast against.
     dropLast: true,
     ...(o.workers && { workers: o.workers }),
