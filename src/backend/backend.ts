@@ -61,6 +61,12 @@ export interface AttentionParams {
    * copies around it. A backend accepts "blhd" only when its `attentionLayouts` lists it.
    */
   layout?: AttentionLayout;
+  /**
+   * Optional [B, H, Lq, Lk] output (whatever the layout): the softmax weights of every query
+   * row, 0 for keys that causality hides. Training saves them for `attentionBackward`. Only a
+   * backend with `attentionBackward` accepts it.
+   */
+  probs?: Float32Array;
 }
 
 /** The float32 scalars of one `Backend.adamwStep` (decay 1: no weight decay). */
@@ -148,6 +154,16 @@ export interface Backend {
   rmsNormBackward?(
     x: Float32Array, weight: Float32Array | null, rstd: Float32Array, gradOut: Float32Array, gradIn: Float32Array,
     gradWeight: Float32Array | null, rows: number, cols: number,
+  ): void;
+  /**
+   * Backward of `attention` from the forward's inputs and its `probs` P, in the layout of
+   * `p.layout`: with dP = gradOut v^T and dS = P * (dP - rowsum(dP * P)) * scale,
+   * gradQ = dS k, gradK = dS^T q, gradV = P^T gradOut (summed over the query heads that share a
+   * key/value head). All three are overwritten. The mask is not differentiated.
+   */
+  attentionBackward?(
+    q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, gradOut: Float32Array,
+    gradQ: Float32Array, gradK: Float32Array, gradV: Float32Array, p: AttentionParams,
   ): void;
   /** Row-wise softmax backward from its output y: gradIn = y * (gradOut - sum(gradOut * y)). */
   softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;

@@ -30,7 +30,8 @@ export interface AttentionForwardOptions {
 /**
  * Multi-head attention in the Hugging Face CLIP / ViT layout: separate `q_proj`, `k_proj`,
  * `v_proj` and `out_proj` Linear layers, so the keys read `self_attn.q_proj.weight`. Uses
- * the fused attention kernel (`attentionPackedHeads`) when no gradient is recorded.
+ * the fused attention kernels (`attentionPackedHeads`, forward and backward) unless attention
+ * dropout is active while training.
  *
  * @example
  * const attn = new MultiheadAttention(768, 12);

@@ -1,4 +1,5 @@
-import type { AttentionParams, Backend, MatmulParams } from "../backend.js";
+import type { Backend, MatmulParams } from "../backend.js";
+import { attention, attentionBackward } from "./attention.js";
 import { gemm } from "./gemm.js";
 import { geluErf, geluTanh, sigmoid } from "./math.js";
 import { activationBackward, adamwStep, layerNormBackward, rmsNormBackward, softmaxBackward, sumRows } from "./backward.js";
@@ -20,63 +21,13 @@ function softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: num
   }
 }
 
-function attention(
-  q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams,
-): void {
-  const { batch, heads, kvHeads, lq, lk, headDim: d, scale, causal, mask } = p;
-  const maskBatch = p.maskBatch ?? 1;
-  const maskHeads = p.maskHeads ?? 1;
-  const group = heads / kvHeads;
-  // Element strides of one token row and of one head: [B, H, L, D] blocks or [B, L, H, D] rows.
-  const blhd = p.layout === "blhd";
-  const qRow = blhd ? heads * d : d;
-  const qHead = blhd ? d : lq * d;
-  const kvRow = blhd ? kvHeads * d : d;
-  const kvHead = blhd ? d : lk * d;
-  const scores = new Float32Array(lk);
-  const offset = lk - lq;
-  for (let b = 0; b < batch; b++) {
-    for (let h = 0; h < heads; h++) {
-      const qBase = b * heads * lq * d + h * qHead;
-      const kvBase = b * kvHeads * lk * d + Math.floor(h / group) * kvHead;
-      const maskBase = mask
-        ? ((maskBatch === 1 ? 0 : b) * maskHeads + (maskHeads === 1 ? 0 : h)) * lq * lk
-        : 0;
-      for (let i = 0; i < lq; i++) {
-        const qi = qBase + i * qRow;
-        const visible = causal ? Math.min(lk, i + offset + 1) : lk;
-        let max = -Infinity;
-        for (let j = 0; j < visible; j++) {
-          const kj = kvBase + j * kvRow;
-          let s = 0;
-          for (let t = 0; t < d; t++) s += q[qi + t] * k[kj + t];
-          s *= scale;
-          if (mask) s += mask[maskBase + i * lk + j];
-          scores[j] = s;
-          if (s > max) max = s;
-        }
-        let sum = 0;
-        for (let j = 0; j < visible; j++) {
-          const e = Math.exp(scores[j] - max);
-          scores[j] = e;
-          sum += e;
-        }
-        const oi = qi;
-        out.fill(0, oi, oi + d);
-        const inv = 1 / sum;
-        for (let j = 0; j < visible; j++) {
-          const w = scores[j] * inv;
-          const vj = kvBase + j * kvRow;
-          for (let t = 0; t < d; t++) out[oi + t] += w * v[vj + t];
-        }
-      }
-    }
-  }
-}
-
 /** The backward kernels every backend may omit and the js one always has. */
 export type BackwardKernels = Required<
-  Pick<Backend, "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "softmaxBackward" | "sumRows" | "adamwStep">
+  Pick<
+    Backend,
+    "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "softmaxBackward" | "sumRows" | "adamwStep" |
+    "attentionBackward"
+  >
 >;
 
 /** The portable backend: plain TypeScript, single-threaded, always available. */
@@ -135,6 +86,7 @@ export const jsBackend: Backend & BackwardKernels = {
   },
   attention,
   attentionLayouts: ["bhld", "blhd"],
+  attentionBackward,
   activationBackward,
   layerNormBackward,
   rmsNormBackward,

@@ -268,7 +268,37 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   a.v = f32_arg(info, 2, "v", a.batch * a.kv_heads * a.lk * a.head_dim);
   a.out = f32_arg(info, 3, "out", a.batch * a.heads * a.lq * a.head_dim);
   a.mask = f32_arg(info, 12, "mask", a.mask_batch * a.mask_heads * a.lq * a.lk, true);
+  a.probs = info.Length() > 16 ? f32_arg(info, 16, "probs", a.batch * a.heads * a.lq * a.lk, true) : nullptr;
   vlm::attention(a);
+  return info.Env().Undefined();
+}
+
+// attentionBackward(q, k, v, probs, gradOut, gradQ, gradK, gradV, batch, heads, kvHeads, lq, lk,
+// headDim, scale, causal, blhd)
+Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
+  vlm::AttentionGradArgs g;
+  vlm::AttentionArgs& a = g.forward;
+  a.batch = int_arg(info, 8, "batch");
+  a.heads = int_arg(info, 9, "heads");
+  a.kv_heads = int_arg(info, 10, "kvHeads");
+  a.lq = int_arg(info, 11, "lq");
+  a.lk = int_arg(info, 12, "lk");
+  a.head_dim = int_arg(info, 13, "headDim");
+  a.scale = static_cast<float>(num_arg(info, 14, "scale"));
+  a.causal = bool_arg(info, 15);
+  a.blhd = bool_arg(info, 16);
+  if (a.kv_heads == 0 || a.heads % a.kv_heads != 0) fail(info.Env(), "heads must be a multiple of kvHeads");
+  const int64_t q_len = a.batch * a.heads * a.lq * a.head_dim;
+  const int64_t kv_len = a.batch * a.kv_heads * a.lk * a.head_dim;
+  a.q = f32_arg(info, 0, "q", q_len);
+  a.k = f32_arg(info, 1, "k", kv_len);
+  a.v = f32_arg(info, 2, "v", kv_len);
+  a.probs = f32_arg(info, 3, "probs", a.batch * a.heads * a.lq * a.lk);
+  g.grad_out = f32_arg(info, 4, "gradOut", q_len);
+  g.grad_q = f32_arg(info, 5, "gradQ", q_len);
+  g.grad_k = f32_arg(info, 6, "gradK", kv_len);
+  g.grad_v = f32_arg(info, 7, "gradV", kv_len);
+  vlm::attention_backward(g);
   return info.Env().Undefined();
 }
 
@@ -283,6 +313,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rmsNorm", Napi::Function::New(env, RmsNorm));
   exports.Set("activation", Napi::Function::New(env, Activation));
   exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
   exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward));
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
   exports.Set("sumRows", Napi::Function::New(env, SumRows));

@@ -1,6 +1,9 @@
 // Fused scaled dot-product attention: scores, mask, softmax and the weighted sum of V for one
-// query row at a time, so the [lq, lk] score matrix never exists beyond one row per thread.
-// Rows of all (batch, head) pairs are split across threads in one pool job.
+// query row at a time, so the [lq, lk] score matrix never exists beyond one row per thread
+// (unless the caller asks for the softmax weights, which training keeps for the backward).
+// Rows of all (batch, head) pairs are split across threads in one pool job. The backward
+// works one query row at a time too, with threads owning whole key/value heads so that
+// their gradient rows have a single writer.
 #include <cmath>
 #include <vector>
 
@@ -124,10 +127,118 @@ void attend_row_portable(const Row& r, int64_t d, float scale, float* s) {
   const float inv = 1.0f / sum;
   for (int64_t t = 0; t < d; ++t) r.out[t] = 0.0f;
   for (int64_t j = 0; j < r.visible; ++j) {
-    const float w = s[j] * inv;
+    const float w = s[j] *= inv;
     for (int64_t t = 0; t < d; ++t) r.out[t] += w * r.v[j * r.kv_row + t];
   }
 }
+
+// One query row of the backward: its gradient row, the key and value rows it saw, and the
+// gradient rows of those keys and values (kv_row apart), which this call adds to.
+struct GradRow {
+  const float* q;         // [d]
+  const float* k;         // visible rows of d, kv_row apart
+  const float* v;
+  const float* grad_out;  // [d]
+  const float* p;         // [visible] softmax weights
+  float* grad_q;          // [d], overwritten
+  float* grad_k;          // visible rows of d, kv_row apart, added to
+  float* grad_v;
+  int64_t visible;
+  int64_t kv_row;
+};
+
+// ds[j] = p[j] * (dp[j] - sum(p * dp)) * scale, dp[j] already in ds: the softmax backward
+// with the score scale folded in.
+void score_grads(const float* p, float* ds, int64_t n, float scale) {
+  float delta = 0.0f;
+  for (int64_t j = 0; j < n; ++j) delta += p[j] * ds[j];
+  for (int64_t j = 0; j < n; ++j) ds[j] = p[j] * (ds[j] - delta) * scale;
+}
+
+// grad_q = sum_j ds[j] k_j; grad_k[j] += ds[j] q; grad_v[j] += p[j] grad_out, 32 columns at a
+// time so that q, grad_out and the grad_q accumulators stay in registers across keys.
+VLM_AVX2 void grad_row_avx2(const GradRow& r, int64_t d, float scale, float* ds) {
+  const Row dots{r.grad_out, r.v, nullptr, nullptr, nullptr, r.visible, r.kv_row};
+  scores_avx2(dots, d, 1.0f, ds);  // dp[j] = grad_out . v_j
+  score_grads(r.p, ds, r.visible, scale);
+  for (int64_t c = 0; c < d; c += 32) {
+    const int64_t width = d - c < 32 ? d - c : 32;
+    const int lanes = static_cast<int>((width + 7) / 8);
+    __m256i masks[4];
+    __m256 q[4], g[4], acc[4];
+    for (int u = 0; u < 4; ++u) {
+      masks[u] = tail_mask256(static_cast<int>(width - 8 * u));
+      q[u] = _mm256_maskload_ps(r.q + c + 8 * u, masks[u]);
+      g[u] = _mm256_maskload_ps(r.grad_out + c + 8 * u, masks[u]);
+      acc[u] = _mm256_setzero_ps();
+    }
+    const int64_t kr = r.kv_row;
+    if (width == 32) {
+      for (int64_t j = 0; j < r.visible; ++j) {
+        const __m256 dsj = _mm256_set1_ps(ds[j]), pj = _mm256_set1_ps(r.p[j]);
+        const float* kj = r.k + j * kr + c;
+        float* dk = r.grad_k + j * kr + c;
+        float* dv = r.grad_v + j * kr + c;
+        for (int u = 0; u < 4; ++u) {
+          acc[u] = _mm256_fmadd_ps(dsj, _mm256_loadu_ps(kj + 8 * u), acc[u]);
+          _mm256_storeu_ps(dk + 8 * u, _mm256_fmadd_ps(dsj, q[u], _mm256_loadu_ps(dk + 8 * u)));
+          _mm256_storeu_ps(dv + 8 * u, _mm256_fmadd_ps(pj, g[u], _mm256_loadu_ps(dv + 8 * u)));
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < r.visible; ++j) {
+        const __m256 dsj = _mm256_set1_ps(ds[j]), pj = _mm256_set1_ps(r.p[j]);
+        const float* kj = r.k + j * kr + c;
+        float* dk = r.grad_k + j * kr + c;
+        float* dv = r.grad_v + j * kr + c;
+        for (int u = 0; u < lanes; ++u) {
+          acc[u] = _mm256_fmadd_ps(dsj, _mm256_maskload_ps(kj + 8 * u, masks[u]), acc[u]);
+          _mm256_maskstore_ps(dk + 8 * u, masks[u], _mm256_fmadd_ps(dsj, q[u], _mm256_maskload_ps(dk + 8 * u, masks[u])));
+          _mm256_maskstore_ps(dv + 8 * u, masks[u], _mm256_fmadd_ps(pj, g[u], _mm256_maskload_ps(dv + 8 * u, masks[u])));
+        }
+      }
+    }
+    for (int u = 0; u < 4; ++u) _mm256_maskstore_ps(r.grad_q + c + 8 * u, masks[u], acc[u]);
+  }
+}
+
+void grad_row_portable(const GradRow& r, int64_t d, float scale, float* ds) {
+  for (int64_t j = 0; j < r.visible; ++j) {
+    float dot = 0.0f;
+    for (int64_t t = 0; t < d; ++t) dot += r.grad_out[t] * r.v[j * r.kv_row + t];
+    ds[j] = dot;
+  }
+  score_grads(r.p, ds, r.visible, scale);
+  for (int64_t t = 0; t < d; ++t) r.grad_q[t] = 0.0f;
+  for (int64_t j = 0; j < r.visible; ++j) {
+    const float* kj = r.k + j * r.kv_row;
+    float* dk = r.grad_k + j * r.kv_row;
+    float* dv = r.grad_v + j * r.kv_row;
+    for (int64_t t = 0; t < d; ++t) {
+      r.grad_q[t] += ds[j] * kj[t];
+      dk[t] += ds[j] * r.q[t];
+      dv[t] += r.p[j] * r.grad_out[t];
+    }
+  }
+}
+
+// Element offsets in q/out (query row i of head h in batch b) and in k/v (the first key row of
+// key/value head kvh in batch b), with the distance between consecutive key rows.
+struct Offsets {
+  const AttentionArgs& a;
+  int64_t query(int64_t b, int64_t h, int64_t i) const {
+    return a.blhd ? ((b * a.lq + i) * a.heads + h) * a.head_dim : ((b * a.heads + h) * a.lq + i) * a.head_dim;
+  }
+  int64_t keys(int64_t b, int64_t kvh) const {
+    return a.blhd ? (b * a.lk * a.kv_heads + kvh) * a.head_dim : (b * a.kv_heads + kvh) * a.lk * a.head_dim;
+  }
+  int64_t key_row() const { return a.blhd ? a.kv_heads * a.head_dim : a.head_dim; }
+  // Keys query i sees: all, or j <= i + (lk - lq) under causality (none when that is < 0).
+  int64_t visible(int64_t i) const {
+    const int64_t limit = i + a.lk - a.lq + 1;
+    return !a.causal ? a.lk : limit < 0 ? 0 : limit < a.lk ? limit : a.lk;
+  }
+};
 
 }  // namespace
 
@@ -141,45 +252,86 @@ void attention(const AttentionArgs& a) {
   // thread (where it becomes a JS exception), not terminate a worker.
   const size_t row_len = static_cast<size_t>(a.lk > 0 ? a.lk : 1);
   std::vector<float> scores(row_len * nthreads);
+  const Offsets at{a};
   pool().run(nthreads, [&](int tid, int nt) {
     int64_t begin, end;
     split_range(rows, nt, tid, &begin, &end);
-    float* s = scores.data() + row_len * tid;
     for (int64_t row = begin; row < end; ++row) {
       const int64_t i = row % a.lq;
       const int64_t bh = row / a.lq;
       const int64_t b = bh / a.heads, h = bh % a.heads;
+      // Rows are numbered (b, h, i) as in probs, whatever the layout of q and out.
+      float* s = a.probs ? a.probs + row * a.lk : scores.data() + row_len * tid;
+      const int64_t qo = at.query(b, h, i);
+      const int64_t kv = at.keys(b, h / group);
       Row r;
-      if (a.blhd) {
-        // [B, L, H, D]: query row (b, h, i) at ((b * lq + i) * heads + h) * d; the keys of
-        // group h / group start at (b * lk * kv_heads + h / group) * d, kv_heads * d apart.
-        const int64_t qo = ((b * a.lq + i) * a.heads + h) * d;
-        const int64_t kv = (b * a.lk * a.kv_heads + h / group) * d;
-        r.q = a.q + qo;
-        r.out = a.out + qo;
-        r.k = a.k + kv;
-        r.v = a.v + kv;
-        r.kv_row = a.kv_heads * d;
-      } else {
-        const int64_t kv = (b * a.kv_heads + h / group) * a.lk * d;
-        r.q = a.q + row * d;
-        r.out = a.out + row * d;
-        r.k = a.k + kv;
-        r.v = a.v + kv;
-        r.kv_row = d;
-      }
+      r.q = a.q + qo;
+      r.out = a.out + qo;
+      r.k = a.k + kv;
+      r.v = a.v + kv;
+      r.kv_row = at.key_row();
       r.mask = a.mask ? a.mask + ((a.mask_batch == 1 ? 0 : b) * a.mask_heads + (a.mask_heads == 1 ? 0 : h)) * a.lq * a.lk + i * a.lk
                       : nullptr;
       // With lq > lk under causality the first queries see no key at all: the reference
       // leaves them at 0 (an empty sum), unlike a fully -inf masked row, which is NaN.
-      const int64_t limit = i + a.lk - a.lq + 1;
-      r.visible = !a.causal ? a.lk : limit < 0 ? 0 : limit < a.lk ? limit : a.lk;
+      r.visible = at.visible(i);
+      if (a.probs) {
+        for (int64_t j = r.visible; j < a.lk; ++j) s[j] = 0.0f;
+      }
       if (r.visible == 0) {
         for (int64_t t = 0; t < d; ++t) r.out[t] = 0.0f;
         continue;
       }
       if (avx2) attend_row_avx2(r, d, a.scale, s);
       else attend_row_portable(r, d, a.scale, s);
+    }
+  });
+}
+
+void attention_backward(const AttentionGradArgs& g) {
+  const AttentionArgs& a = g.forward;
+  const int64_t d = a.head_dim;
+  const int64_t group = a.heads / a.kv_heads;
+  const int64_t units = a.batch * a.kv_heads;  // one (batch, key/value head) per unit of work
+  const bool avx2 = isa() != Isa::Portable;
+  const int nthreads = threads_for(a.batch * a.heads * a.lq * a.lk * d, units);
+  const size_t row_len = static_cast<size_t>(a.lk > 0 ? a.lk : 1);
+  std::vector<float> scratch(row_len * nthreads);  // dp, then ds, of one query row per thread
+  const Offsets at{a};
+  const int64_t kr = at.key_row();
+  pool().run(nthreads, [&](int tid, int nt) {
+    int64_t begin, end;
+    split_range(units, nt, tid, &begin, &end);
+    float* ds = scratch.data() + row_len * tid;
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t b = unit / a.kv_heads, kvh = unit % a.kv_heads;
+      const int64_t kv = at.keys(b, kvh);
+      for (int64_t j = 0; j < a.lk; ++j) {
+        for (int64_t t = 0; t < d; ++t) g.grad_k[kv + j * kr + t] = g.grad_v[kv + j * kr + t] = 0.0f;
+      }
+      for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
+        for (int64_t i = 0; i < a.lq; ++i) {
+          const int64_t qo = at.query(b, h, i);
+          GradRow r;
+          r.q = a.q + qo;
+          r.k = a.k + kv;
+          r.v = a.v + kv;
+          r.grad_out = g.grad_out + qo;
+          r.p = a.probs + ((b * a.heads + h) * a.lq + i) * a.lk;
+          r.grad_q = g.grad_q + qo;
+          r.grad_k = g.grad_k + kv;
+          r.grad_v = g.grad_v + kv;
+          r.visible = at.visible(i);
+          r.kv_row = kr;
+          if (r.visible == 0) {
+            for (int64_t t = 0; t < d; ++t) r.grad_q[t] = 0.0f;
+          } else if (avx2) {
+            grad_row_avx2(r, d, a.scale, ds);
+          } else {
+            grad_row_portable(r, d, a.scale, ds);
+          }
+        }
+      }
     }
   });
 }

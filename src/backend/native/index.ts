@@ -51,9 +51,14 @@ interface Addon extends Partial<Pick<Backend, "sumRows" | "layerNormBackward" | 
   attention(
     q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, batch: number, heads: number,
     kvHeads: number, lq: number, lk: number, headDim: number, scale: number, causal: boolean,
-    mask: Float32Array | null, maskBatch: number, maskHeads: number, blhd?: boolean,
+    mask: Float32Array | null, maskBatch: number, maskHeads: number, blhd?: boolean, probs?: Float32Array | null,
   ): void;
   // Backward kernels: absent from addons built before them (the ops then use the js ones).
+  attentionBackward?(
+    q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, gradOut: Float32Array, gradQ: Float32Array,
+    gradK: Float32Array, gradV: Float32Array, batch: number, heads: number, kvHeads: number, lq: number, lk: number,
+    headDim: number, scale: number, causal: boolean, blhd: boolean,
+  ): void;
   activationBackward?(kind: number, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
   softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
   adamwStep?(
@@ -161,6 +166,7 @@ interface CachedPanels {
  */
 export function createNativeBackend(): Backend {
   const lib = loadAddon();
+  const blhd = lib.info().attentionBlhd === true;
   // Packed B panels per parameter: dropped with the parameter, replaced when its version moves.
   const packedB = new WeakMap<object, CachedPanels>();
 
@@ -223,8 +229,38 @@ export function createNativeBackend(): Backend {
     };
   }
 
+  /** Sizes, layout and the q, k, v arrays of an attention call (forward or backward). */
+  function checkAttention(op: string, q: Float32Array, k: Float32Array, v: Float32Array, p: AttentionParams): void {
+    const { batch, heads, kvHeads, lq, lk, headDim } = p;
+    for (const [name, val] of Object.entries({ batch, heads, kvHeads, lq, lk, headDim })) count(op, name, val);
+    if (kvHeads === 0 || heads % kvHeads !== 0) {
+      throw new ShapeError(`native ${op}: heads (${heads}) must be a multiple of kvHeads (${kvHeads})`);
+    }
+    if (p.layout !== undefined && p.layout !== "bhld" && !(p.layout === "blhd" && blhd)) {
+      throw new ArgumentError(`native ${op}: layout "${p.layout}" is not supported by this addon`);
+    }
+    array(op, "q", q, batch * heads * lq * headDim);
+    array(op, "k", k, batch * kvHeads * lk * headDim);
+    array(op, "v", v, batch * kvHeads * lk * headDim);
+  }
+
   const backward: Partial<Backend> = {};
-  const { activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows, adamwStep } = lib;
+  const { attentionBackward, activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows, adamwStep } = lib;
+  if (attentionBackward) {
+    backward.attentionBackward = (q, k, v, probs, gradOut, gradQ, gradK, gradV, p) => {
+      const op = "attentionBackward";
+      checkAttention(op, q, k, v, p);
+      array(op, "probs", probs, p.batch * p.heads * p.lq * p.lk);
+      array(op, "gradOut", gradOut, q.length);
+      array(op, "gradQ", gradQ, q.length);
+      array(op, "gradK", gradK, k.length);
+      array(op, "gradV", gradV, v.length);
+      attentionBackward(
+        q, k, v, probs, gradOut, gradQ, gradK, gradV, p.batch, p.heads, p.kvHeads, p.lq, p.lk, p.headDim, p.scale,
+        p.causal, p.layout === "blhd",
+      );
+    };
+  }
   if (activationBackward) {
     backward.activationBackward = (kind, x, gradOut, gradIn) => {
       const code = Object.hasOwn(ACT_KIND, kind) ? ACT_KIND[kind] : undefined;
@@ -297,7 +333,6 @@ export function createNativeBackend(): Backend {
     };
   }
 
-  const blhd = lib.info().attentionBlhd === true;
   return {
     ...backward,
     name: "native",
@@ -345,21 +380,13 @@ export function createNativeBackend(): Backend {
     silu: unary("silu", Act.Silu),
     attention(q, k, v, out, p: AttentionParams) {
       const { batch, heads, kvHeads, lq, lk, headDim } = p;
-      for (const [name, val] of Object.entries({ batch, heads, kvHeads, lq, lk, headDim })) {
-        count("attention", name, val);
-      }
-      if (kvHeads === 0 || heads % kvHeads !== 0) {
-        throw new ShapeError(`native attention: heads (${heads}) must be a multiple of kvHeads (${kvHeads})`);
-      }
-      if (p.layout !== undefined && p.layout !== "bhld" && !(p.layout === "blhd" && blhd)) {
-        throw new ArgumentError(`native attention: layout "${p.layout}" is not supported by this addon`);
-      }
+      checkAttention("attention", q, k, v, p);
+      // An addon without the backward kernel predates probs and would ignore them.
+      if (p.probs && !attentionBackward) throw new ArgumentError("native attention: probs are not supported by this addon");
       const maskBatch = p.maskBatch ?? 1;
       const maskHeads = p.maskHeads ?? 1;
-      array("attention", "q", q, batch * heads * lq * headDim);
-      array("attention", "k", k, batch * kvHeads * lk * headDim);
-      array("attention", "v", v, batch * kvHeads * lk * headDim);
       array("attention", "out", out, batch * heads * lq * headDim);
+      if (p.probs) array("attention", "probs", p.probs, batch * heads * lq * lk);
       if (p.mask) {
         if ((maskBatch !== 1 && maskBatch !== batch) || (maskHeads !== 1 && maskHeads !== heads)) {
           throw new ShapeError(
@@ -370,7 +397,7 @@ export function createNativeBackend(): Backend {
       }
       lib.attention(
         q, k, v, out, batch, heads, kvHeads, lq, lk, headDim, p.scale, p.causal, p.mask ?? null,
-        p.mask ? maskBatch : 1, p.mask ? maskHeads : 1, p.layout === "blhd",
+        p.mask ? maskBatch : 1, p.mask ? maskHeads : 1, p.layout === "blhd", p.probs ?? null,
       );
     },
   };

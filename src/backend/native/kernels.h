@@ -55,8 +55,23 @@ struct AttentionArgs {
   const float* mask;  // [mask_batch, mask_heads, lq, lk] or null
   int64_t mask_batch, mask_heads;
   bool blhd = false;  // q, k, v, out laid out [batch, l, heads, head_dim] instead
+  // [batch, heads, lq, lk] softmax weights (0 where causality hides a key) or null: attention
+  // writes them when given, attention_backward reads them.
+  float* probs = nullptr;
 };
 
 void attention(const AttentionArgs& a);
+
+// Gradients of attention from the forward's arguments (out and mask unused) and probs; grad_q,
+// grad_k and grad_v are overwritten, in the forward's layout.
+struct AttentionGradArgs {
+  AttentionArgs forward;
+  const float* grad_out;
+  float* grad_q;
+  float* grad_k;
+  float* grad_v;
+};
+
+void attention_backward(const AttentionGradArgs& g);
 
 }  // namespace vlm

@@ -700,12 +700,70 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
       });
     });
 
+    it("softmax weights (probs) and attentionBackward in both layouts: causal, grouped-query, masks, odd head sizes", () => {
+      const lq = 6;
+      const lk = 11;
+      const mask = randn(2 * 4 * lq * lk, 78);
+      for (let i = 0; i < mask.length; i += 5) mask[i] = -Infinity;
+      const cases: Partial<AttentionParams>[] = [
+        { headDim: 8 },
+        { headDim: 64, heads: 2, kvHeads: 2, lq: 65, lk: 65, scale: 0.125 },
+        { headDim: 72, causal: true, lq: 9, lk: 9 },
+        { headDim: 100, causal: true, lq: 3, lk: 9 },
+        { headDim: 16, causal: true, lq: 6, lk: 4 },
+        { headDim: 3, heads: 8, kvHeads: 2, lq: 9, lk: 13 },
+        { headDim: 24, heads: 8, kvHeads: 1, lq: 4, lk: 17, causal: true },
+        { headDim: 12, heads: 4, kvHeads: 2, lq, lk, mask, maskBatch: 2, maskHeads: 4 },
+        { headDim: 40, heads: 4, kvHeads: 4, lq, lk, mask: mask.subarray(0, 4 * lq * lk), maskBatch: 1, maskHeads: 4, causal: true },
+        { lq: 0 },
+        { lk: 0, lq: 0 },
+      ];
+      for (const layout of ["bhld", "blhd"] as const) {
+        for (const [n, extra] of cases.entries()) {
+          const p = base({ ...extra, layout });
+          const label = `attention ${layout} ${JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined })}`;
+          const q = randn(p.batch * p.heads * p.lq * p.headDim, 400 + n);
+          const k = randn(p.batch * p.kvHeads * p.lk * p.headDim, 500 + n);
+          const v = randn(p.batch * p.kvHeads * p.lk * p.headDim, 600 + n);
+          const gradOut = randn(q.length, 700 + n);
+          const probsSize = p.batch * p.heads * p.lq * p.lk;
+          const wantProbs = new Float32Array(probsSize);
+          const wantOut = new Float32Array(q.length);
+          jsBackend.attention(q, k, v, wantOut, { ...p, probs: wantProbs });
+          const want = [new Float32Array(q.length), new Float32Array(k.length), new Float32Array(v.length)] as const;
+          jsBackend.attentionBackward(q, k, v, wantProbs, gradOut, ...want, p);
+          const byThreads: Float32Array[][] = [];
+          forThreads(() => {
+            const probs = new Float32Array(probsSize).fill(NaN);
+            const out = new Float32Array(q.length);
+            native!.attention(q, k, v, out, { ...p, probs });
+            assertClose(out, wantOut, 1e-5, 1e-5, `${label} out`);
+            assertClose(probs, wantProbs, 1e-6, 1e-5, `${label} probs`);
+            // Gradient buffers start dirty: the kernel overwrites them.
+            const got = [randn(q.length, 1), randn(k.length, 2), randn(v.length, 3)] as const;
+            native!.attentionBackward!(q, k, v, wantProbs, gradOut, ...got, p);
+            for (const [i, name] of ["gradQ", "gradK", "gradV"].entries()) {
+              assertClose(got[i], want[i], 2e-5, 1e-4, `${label} ${name}`);
+            }
+            byThreads.push([probs, ...got]);
+          });
+          // Each key/value head has one writer: results do not depend on the thread count.
+          assert.deepEqual(byThreads[0], byThreads[1], `${label}: 1 vs 2 threads`);
+        }
+      }
+    });
+
     it("rejects inconsistent shapes", () => {
       const p = base({});
       const q = new Float32Array(2 * 3 * 5 * 8);
       assert.throws(() => native!.attention(q, q, q, q, { ...p, kvHeads: 2 }), /multiple of kvHeads/);
       assert.throws(() => native!.attention(q, q, q, q, { ...p, mask: new Float32Array(25), maskBatch: 3 }), /mask/);
       assert.throws(() => native!.attention(q, q.subarray(1), q, q, p), /k has/);
+      assert.throws(() => native!.attention(q, q, q, q, { ...p, probs: new Float32Array(2 * 3 * 5 * 5 - 1) }), /probs has/);
+      const probs = new Float32Array(2 * 3 * 5 * 5);
+      assert.throws(() => native!.attentionBackward!(q, q, q, probs.subarray(1), q, q, q, q, p), /probs has/);
+      assert.throws(() => native!.attentionBackward!(q, q, q, probs, q, q, q.subarray(1), q, p), /gradK has/);
+      assert.throws(() => native!.attentionBackward!(q, q, q, probs, q, q, q, q, { ...p, kvHeads: 2 }), /multiple of kvHeads/);
     });
   });
 });

@@ -1,15 +1,19 @@
 /**
- * Scaled dot-product attention, softmax(q k^T * scale + mask) v. Inference runs the fused
- * backend kernel; when a gradient is needed the same function is composed from recorded ops
- * (matmul, softmax, matmul), which is also the reference the fused kernel is tested against.
+ * Scaled dot-product attention, softmax(q k^T * scale + mask) v, on the backend's fused kernel
+ * in both directions: the forward keeps the softmax weights when a gradient is needed and the
+ * backward kernel (`Backend.attentionBackward`) turns them into dq, dk, dv. The composition of
+ * recorded ops (matmul, softmax, matmul) is kept as `attentionReference`, the reference the
+ * fused kernels are tested against.
  */
 import { ShapeError } from "../../errors.js";
+import type { AttentionLayout, AttentionParams } from "../../backend/backend.js";
 import { getBackend } from "../../backend/index.js";
+import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { formatShape, sameShape } from "../shape.js";
 import { add, mul } from "./elementwise.js";
-import { expand, permute } from "./layout.js";
+import { expand } from "./layout.js";
 import { indexSelect } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { softmax } from "./softmax.js";
@@ -64,18 +68,59 @@ export function causalMask(lq: number, lk: number): Tensor {
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
   const s = dims(q, k, v);
-  const scale = options.scale ?? 1 / Math.sqrt(s.d);
+  return fusedAttention(q, k, v, kernelParams(s, options), "bhld");
+}
+
+/** The backend's attention parameters for `options` (the mask normalised and materialised). */
+function kernelParams(s: Dims, options: AttentionOptions): AttentionParams {
   const mask = options.mask ? normaliseMask(options.mask, s) : null;
-  if (needsGrad(q, k, v)) return attentionComposed(q, k, v, s, scale, mask, options.causal ?? false);
-  const out = new Float32Array(s.b * s.h * s.lq * s.d);
-  getBackend().attention(q.f32("attention"), k.f32("attention"), v.f32("attention"), out, {
-    batch: s.b, heads: s.h, kvHeads: s.hkv, lq: s.lq, lk: s.lk, headDim: s.d, scale,
+  return {
+    batch: s.b, heads: s.h, kvHeads: s.hkv, lq: s.lq, lk: s.lk, headDim: s.d,
+    scale: options.scale ?? 1 / Math.sqrt(s.d),
     causal: options.causal ?? false,
     mask: mask ? mask.f32() : undefined,
     maskBatch: mask ? mask.shape[0] : undefined,
     maskHeads: mask ? mask.shape[1] : undefined,
+  };
+}
+
+/**
+ * The fused kernel on q, k, v stored in `layout` (the output has q's shape), recorded for
+ * autograd when one of them needs a gradient.
+ */
+function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams, layout: AttentionLayout): Tensor {
+  const p: AttentionParams = { ...params, layout };
+  const qd = q.f32("attention");
+  const kd = k.f32("attention");
+  const vd = v.f32("attention");
+  const out = new Float32Array(qd.length);
+  const backend = getBackend();
+  if (!needsGrad(q, k, v)) {
+    backend.attention(qd, kd, vd, out, p);
+    return new Tensor(out, q.shape);
+  }
+  // A backend without the backward kernel (or this layout) runs both directions in js.
+  const readsLayout = layout === "bhld" || !!backend.attentionLayouts?.includes(layout);
+  const kernels = backend.attentionBackward && readsLayout ? backend : jsBackend;
+  const probs = new Float32Array(p.batch * p.heads * p.lq * p.lk);
+  kernels.attention(qd, kd, vd, out, { ...p, probs });
+  const y = new Tensor(out, q.shape);
+  y.setGradFn({
+    op: "attention",
+    inputs: [q, k, v],
+    backward: (g) => {
+      const dq = new Float32Array(qd.length);
+      const dk = new Float32Array(kd.length);
+      const dv = new Float32Array(vd.length);
+      kernels.attentionBackward!(qd, kd, vd, probs, g.f32(), dq, dk, dv, p);
+      return [
+        q.requiresGrad ? new Tensor(dq, q.shape) : null,
+        k.requiresGrad ? new Tensor(dk, k.shape) : null,
+        v.requiresGrad ? new Tensor(dv, v.shape) : null,
+      ];
+    },
   });
-  return new Tensor(out, [s.b, s.h, s.lq, s.d]);
+  return y;
 }
 
 /**
@@ -101,41 +146,23 @@ export function attentionPackedHeads(
   if (!fits) {
     throw new ShapeError(`attention: q ${formatShape(q.shape)} in ${heads} heads, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} in ${kvHeads} heads do not fit (equal head sizes, query heads a multiple of key/value heads)`);
   }
-  if (needsGrad(q, k, v)) {
-    // [B, L, H * D] -> [B, H, L, D] and back: copies recorded for the gradient.
-    const toHeads = (t: Tensor, h: number) => permute(t.reshape(b, t.shape[1], h, d), [0, 2, 1, 3]);
-    const o = scaledDotProductAttention(toHeads(q, heads), toHeads(k, kvHeads), toHeads(v, kvHeads), options);
-    return permute(o, [0, 2, 1, 3]).reshape(b, lq, width);
-  }
-  const backend = getBackend();
   const s: Dims = { b, h: heads, hkv: kvHeads, lq, lk, d };
-  const scale = options.scale ?? 1 / Math.sqrt(d);
-  const mask = options.mask ? normaliseMask(options.mask, s) : null;
-  const out = new Float32Array(b * lq * width);
-  const params = {
-    batch: s.b, heads: s.h, kvHeads: s.hkv, lq: s.lq, lk: s.lk, headDim: s.d, scale,
-    causal: options.causal ?? false,
-    mask: mask ? mask.f32() : undefined,
-    maskBatch: mask ? mask.shape[0] : undefined,
-    maskHeads: mask ? mask.shape[1] : undefined,
-  };
+  const params = kernelParams(s, options);
+  const backend = getBackend();
+  // Training always takes the fused path: without "blhd" on this backend it runs in js.
+  if (backend.attentionLayouts?.includes("blhd") || needsGrad(q, k, v)) return fusedAttention(q, k, v, params, "blhd");
+  // The [B, H, L, D] copies never leave this function: reuse scratch rather than allocate four
+  // fresh arrays per layer (fresh memory costs page faults and GC work, more than the copy).
   const qd = q.f32("attention");
   const kd = k.f32("attention");
   const vd = v.f32("attention");
-  if (backend.attentionLayouts?.includes("blhd")) {
-    backend.attention(qd, kd, vd, out, { ...params, layout: "blhd" });
-  } else {
-    // The [B, H, L, D] copies never leave this function: reuse scratch rather than allocate four
-    // fresh arrays per layer (fresh memory costs page faults and GC work, more than the copy).
-    const qSize = qd.length;
-    const kvSize = kd.length;
-    const [qh, kh, vh, oh] = headScratch(qSize, kvSize);
-    splitHeads(qd, qh, b, lq, heads, d);
-    splitHeads(kd, kh, b, lk, kvHeads, d);
-    splitHeads(vd, vh, b, lk, kvHeads, d);
-    backend.attention(qh, kh, vh, oh, params);
-    mergeHeads(oh, out, b, lq, heads, d);
-  }
+  const out = new Float32Array(qd.length);
+  const [qh, kh, vh, oh] = headScratch(qd.length, kd.length);
+  splitHeads(qd, qh, b, lq, heads, d);
+  splitHeads(kd, kh, b, lk, kvHeads, d);
+  splitHeads(vd, vh, b, lk, kvHeads, d);
+  backend.attention(qh, kh, vh, oh, params);
+  mergeHeads(oh, out, b, lq, heads, d);
   return new Tensor(out, [b, lq, width]);
 }
 
