@@ -155,51 +155,98 @@ void score_grads(const float* p, float* ds, int64_t n, float scale) {
   for (int64_t j = 0; j < n; ++j) ds[j] = p[j] * (ds[j] - delta) * scale;
 }
 
-// grad_q = sum_j ds[j] k_j; grad_k[j] += ds[j] q; grad_v[j] += p[j] grad_out, 32 columns at a
-// time so that q, grad_out and the grad_q accumulators stay in registers across keys.
-VLM_AVX2 void grad_row_avx2(const GradRow& r, int64_t d, float scale, float* ds) {
-  const Row dots{r.grad_out, r.v, nullptr, nullptr, nullptr, r.visible, r.kv_row};
-  scores_avx2(dots, d, 1.0f, ds);  // dp[j] = grad_out . v_j
-  score_grads(r.p, ds, r.visible, scale);
-  for (int64_t c = 0; c < d; c += 32) {
-    const int64_t width = d - c < 32 ? d - c : 32;
-    const int lanes = static_cast<int>((width + 7) / 8);
-    __m256i masks[4];
-    __m256 q[4], g[4], acc[4];
-    for (int u = 0; u < 4; ++u) {
-      masks[u] = tail_mask256(static_cast<int>(width - 8 * u));
-      q[u] = _mm256_maskload_ps(r.q + c + 8 * u, masks[u]);
-      g[u] = _mm256_maskload_ps(r.grad_out + c + 8 * u, masks[u]);
-      acc[u] = _mm256_setzero_ps();
+// For keys j in [j0, j1) and each of the R query rows: grad_q += ds[j] k_j, grad_k[j] += ds[j] q,
+// grad_v[j] += p[j] grad_out. W = 32 / R columns at a time, so that the rows' q, grad_out and
+// grad_q accumulators stay in registers across keys, and R rows share each pass over the
+// key and gradient rows (their loads and stores are the cost, not the multiply-adds).
+template <int R>
+VLM_AVX2 void accumulate_keys_avx2(const GradRow* const* rows, const float* const* ds, int64_t j0, int64_t j1,
+                                   int64_t d) {
+  constexpr int U = 4 / R;  // vectors per row per column chunk
+  const GradRow& first = *rows[0];
+  const int64_t kr = first.kv_row;
+  for (int64_t c = 0; c < d; c += 8 * U) {
+    const int64_t width = d - c < 8 * U ? d - c : 8 * U;
+    __m256i masks[U];
+    __m256 q[R][U], g[R][U], acc[R][U];
+    for (int u = 0; u < U; ++u) masks[u] = tail_mask256(static_cast<int>(width - 8 * u));
+    for (int i = 0; i < R; ++i) {
+      for (int u = 0; u < U; ++u) {
+        q[i][u] = _mm256_maskload_ps(rows[i]->q + c + 8 * u, masks[u]);
+        g[i][u] = _mm256_maskload_ps(rows[i]->grad_out + c + 8 * u, masks[u]);
+        acc[i][u] = _mm256_maskload_ps(rows[i]->grad_q + c + 8 * u, masks[u]);
+      }
     }
-    const int64_t kr = r.kv_row;
-    if (width == 32) {
-      for (int64_t j = 0; j < r.visible; ++j) {
-        const __m256 dsj = _mm256_set1_ps(ds[j]), pj = _mm256_set1_ps(r.p[j]);
-        const float* kj = r.k + j * kr + c;
-        float* dk = r.grad_k + j * kr + c;
-        float* dv = r.grad_v + j * kr + c;
-        for (int u = 0; u < 4; ++u) {
-          acc[u] = _mm256_fmadd_ps(dsj, _mm256_loadu_ps(kj + 8 * u), acc[u]);
-          _mm256_storeu_ps(dk + 8 * u, _mm256_fmadd_ps(dsj, q[u], _mm256_loadu_ps(dk + 8 * u)));
-          _mm256_storeu_ps(dv + 8 * u, _mm256_fmadd_ps(pj, g[u], _mm256_loadu_ps(dv + 8 * u)));
+    if (width == 8 * U) {
+      for (int64_t j = j0; j < j1; ++j) {
+        const float* kj = first.k + j * kr + c;
+        float* dk = first.grad_k + j * kr + c;
+        float* dv = first.grad_v + j * kr + c;
+        for (int u = 0; u < U; ++u) {
+          const __m256 kv = _mm256_loadu_ps(kj + 8 * u);
+          __m256 dku = _mm256_loadu_ps(dk + 8 * u), dvu = _mm256_loadu_ps(dv + 8 * u);
+          for (int i = 0; i < R; ++i) {
+            const __m256 dsj = _mm256_set1_ps(ds[i][j]), pj = _mm256_set1_ps(rows[i]->p[j]);
+            acc[i][u] = _mm256_fmadd_ps(dsj, kv, acc[i][u]);
+            dku = _mm256_fmadd_ps(dsj, q[i][u], dku);
+            dvu = _mm256_fmadd_ps(pj, g[i][u], dvu);
+          }
+          _mm256_storeu_ps(dk + 8 * u, dku);
+          _mm256_storeu_ps(dv + 8 * u, dvu);
         }
+      }
+      for (int i = 0; i < R; ++i) {
+        for (int u = 0; u < U; ++u) _mm256_storeu_ps(rows[i]->grad_q + c + 8 * u, acc[i][u]);
       }
     } else {
-      for (int64_t j = 0; j < r.visible; ++j) {
-        const __m256 dsj = _mm256_set1_ps(ds[j]), pj = _mm256_set1_ps(r.p[j]);
-        const float* kj = r.k + j * kr + c;
-        float* dk = r.grad_k + j * kr + c;
-        float* dv = r.grad_v + j * kr + c;
-        for (int u = 0; u < lanes; ++u) {
-          acc[u] = _mm256_fmadd_ps(dsj, _mm256_maskload_ps(kj + 8 * u, masks[u]), acc[u]);
-          _mm256_maskstore_ps(dk + 8 * u, masks[u], _mm256_fmadd_ps(dsj, q[u], _mm256_maskload_ps(dk + 8 * u, masks[u])));
-          _mm256_maskstore_ps(dv + 8 * u, masks[u], _mm256_fmadd_ps(pj, g[u], _mm256_maskload_ps(dv + 8 * u, masks[u])));
+      for (int64_t j = j0; j < j1; ++j) {
+        const float* kj = first.k + j * kr + c;
+        float* dk = first.grad_k + j * kr + c;
+        float* dv = first.grad_v + j * kr + c;
+        for (int u = 0; u < U; ++u) {
+          const __m256 kv = _mm256_maskload_ps(kj + 8 * u, masks[u]);
+          __m256 dku = _mm256_maskload_ps(dk + 8 * u, masks[u]), dvu = _mm256_maskload_ps(dv + 8 * u, masks[u]);
+          for (int i = 0; i < R; ++i) {
+            const __m256 dsj = _mm256_set1_ps(ds[i][j]), pj = _mm256_set1_ps(rows[i]->p[j]);
+            acc[i][u] = _mm256_fmadd_ps(dsj, kv, acc[i][u]);
+            dku = _mm256_fmadd_ps(dsj, q[i][u], dku);
+            dvu = _mm256_fmadd_ps(pj, g[i][u], dvu);
+          }
+          _mm256_maskstore_ps(dk + 8 * u, masks[u], dku);
+          _mm256_maskstore_ps(dv + 8 * u, masks[u], dvu);
         }
       }
+      for (int i = 0; i < R; ++i) {
+        for (int u = 0; u < U; ++u) _mm256_maskstore_ps(rows[i]->grad_q + c + 8 * u, masks[u], acc[i][u]);
+      }
     }
-    for (int u = 0; u < 4; ++u) _mm256_maskstore_ps(r.grad_q + c + 8 * u, masks[u], acc[u]);
   }
+}
+
+// The backward of query rows a and b (b null: a alone), each with its own ds scratch row.
+// Under causality b may see more keys than a: the pair shares the keys both see.
+VLM_AVX2 void grad_rows_avx2(const GradRow& a, const GradRow* b, int64_t d, float scale, float* ds_a, float* ds_b) {
+  for (const GradRow* r : {&a, b}) {
+    if (!r) continue;
+    float* ds = r == &a ? ds_a : ds_b;
+    const Row dots{r->grad_out, r->v, nullptr, nullptr, nullptr, r->visible, r->kv_row};
+    scores_avx2(dots, d, 1.0f, ds);  // dp[j] = grad_out . v_j
+    score_grads(r->p, ds, r->visible, scale);
+    for (int64_t t = 0; t < d; ++t) r->grad_q[t] = 0.0f;
+  }
+  if (!b) {
+    const GradRow* rows[1] = {&a};
+    const float* ds[1] = {ds_a};
+    accumulate_keys_avx2<1>(rows, ds, 0, a.visible, d);
+    return;
+  }
+  const int64_t shared = a.visible < b->visible ? a.visible : b->visible;
+  const GradRow* pair[2] = {&a, b};
+  const float* pair_ds[2] = {ds_a, ds_b};
+  accumulate_keys_avx2<2>(pair, pair_ds, 0, shared, d);
+  const GradRow* longer[1] = {a.visible > shared ? &a : b};
+  const float* longer_ds[1] = {a.visible > shared ? ds_a : ds_b};
+  accumulate_keys_avx2<1>(longer, longer_ds, shared, longer[0]->visible, d);
 }
 
 void grad_row_portable(const GradRow& r, int64_t d, float scale, float* ds) {
@@ -296,13 +343,13 @@ void attention_backward(const AttentionGradArgs& g) {
   const bool avx2 = isa() != Isa::Portable;
   const int nthreads = threads_for(a.batch * a.heads * a.lq * a.lk * d, units);
   const size_t row_len = static_cast<size_t>(a.lk > 0 ? a.lk : 1);
-  std::vector<float> scratch(row_len * nthreads);  // dp, then ds, of one query row per thread
+  std::vector<float> scratch(2 * row_len * nthreads);  // dp, then ds, of two query rows per thread
   const Offsets at{a};
   const int64_t kr = at.key_row();
   pool().run(nthreads, [&](int tid, int nt) {
     int64_t begin, end;
     split_range(units, nt, tid, &begin, &end);
-    float* ds = scratch.data() + row_len * tid;
+    float* ds = scratch.data() + 2 * row_len * tid;
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t b = unit / a.kv_heads, kvh = unit % a.kv_heads;
       const int64_t kv = at.keys(b, kvh);
@@ -310,7 +357,7 @@ void attention_backward(const AttentionGradArgs& g) {
         for (int64_t t = 0; t < d; ++t) g.grad_k[kv + j * kr + t] = g.grad_v[kv + j * kr + t] = 0.0f;
       }
       for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-        for (int64_t i = 0; i < a.lq; ++i) {
+        const auto row = [&](int64_t i) {
           const int64_t qo = at.query(b, h, i);
           GradRow r;
           r.q = a.q + qo;
@@ -323,12 +370,24 @@ void attention_backward(const AttentionGradArgs& g) {
           r.grad_v = g.grad_v + kv;
           r.visible = at.visible(i);
           r.kv_row = kr;
+          return r;
+        };
+        // Query rows in pairs on AVX2: they share the passes over the key rows.
+        for (int64_t i = 0; i < a.lq;) {
+          const GradRow r = row(i);
           if (r.visible == 0) {
             for (int64_t t = 0; t < d; ++t) r.grad_q[t] = 0.0f;
-          } else if (avx2) {
-            grad_row_avx2(r, d, a.scale, ds);
-          } else {
+            i += 1;
+          } else if (!avx2) {
             grad_row_portable(r, d, a.scale, ds);
+            i += 1;
+          } else if (i + 1 < a.lq) {
+            const GradRow next = row(i + 1);  // sees at least the keys row i sees
+            grad_rows_avx2(r, &next, d, a.scale, ds, ds + row_len);
+            i += 2;
+          } else {
+            grad_rows_avx2(r, nullptr, d, a.scale, ds, nullptr);
+            i += 1;
           }
         }
       }
