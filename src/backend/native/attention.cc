@@ -25,42 +25,54 @@ struct Row {
   int64_t kv_row;     // elements between consecutive key (and value) rows: d, or kv_heads * d
 };
 
-// Dot products of q with 4 keys at once: the hadd tree reduces four accumulators together.
-VLM_AVX2 void scores_avx2(const Row& r, int64_t d, float scale, float* s) {
+// s_i[j] = q_i . k_j * scale (+ mask_i[j]) for keys j in [j0, j1) and R query rows: 4 keys at
+// a time, each key load shared by the R rows, the hadd tree reducing four accumulators together.
+template <int R>
+VLM_AVX2 void scores_avx2(const Row* const* rows, int64_t j0, int64_t j1, int64_t d, float scale, float* const* s) {
   const int64_t full = d & ~int64_t{7};
   const __m256i tail = tail_mask256(static_cast<int>(d - full));
-  const int64_t ks = r.kv_row;
-  int64_t j = 0;
-  for (; j + 4 <= r.visible; j += 4) {
-    const float* k0 = r.k + j * ks;
+  const int64_t ks = rows[0]->kv_row;
+  const float* keys = rows[0]->k;
+  int64_t j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const float* k0 = keys + j * ks;
     const float *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m256 acc[R][4];
+    for (int i = 0; i < R; ++i) {
+      for (int u = 0; u < 4; ++u) acc[i][u] = _mm256_setzero_ps();
+    }
     for (int64_t t = 0; t < full; t += 8) {
-      const __m256 qv = _mm256_loadu_ps(r.q + t);
-      a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + t), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k1 + t), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k2 + t), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k3 + t), a3);
+      const __m256 kv[4] = {_mm256_loadu_ps(k0 + t), _mm256_loadu_ps(k1 + t), _mm256_loadu_ps(k2 + t), _mm256_loadu_ps(k3 + t)};
+      for (int i = 0; i < R; ++i) {
+        const __m256 qv = _mm256_loadu_ps(rows[i]->q + t);
+        for (int u = 0; u < 4; ++u) acc[i][u] = _mm256_fmadd_ps(qv, kv[u], acc[i][u]);
+      }
     }
     if (full < d) {
-      const __m256 qv = _mm256_maskload_ps(r.q + full, tail);
-      a0 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k0 + full, tail), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k1 + full, tail), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k2 + full, tail), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(k3 + full, tail), a3);
+      const __m256 kv[4] = {_mm256_maskload_ps(k0 + full, tail), _mm256_maskload_ps(k1 + full, tail),
+                            _mm256_maskload_ps(k2 + full, tail), _mm256_maskload_ps(k3 + full, tail)};
+      for (int i = 0; i < R; ++i) {
+        const __m256 qv = _mm256_maskload_ps(rows[i]->q + full, tail);
+        for (int u = 0; u < 4; ++u) acc[i][u] = _mm256_fmadd_ps(qv, kv[u], acc[i][u]);
+      }
     }
-    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    __m128 dots = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    dots = _mm_mul_ps(dots, _mm_set1_ps(scale));
-    if (r.mask) dots = _mm_add_ps(dots, _mm_loadu_ps(r.mask + j));
-    _mm_storeu_ps(s + j, dots);
+    for (int i = 0; i < R; ++i) {
+      const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[i][0], acc[i][1]), _mm256_hadd_ps(acc[i][2], acc[i][3]));
+      __m128 dots = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+      dots = _mm_mul_ps(dots, _mm_set1_ps(scale));
+      if (rows[i]->mask) dots = _mm_add_ps(dots, _mm_loadu_ps(rows[i]->mask + j));
+      _mm_storeu_ps(s[i] + j, dots);
+    }
   }
-  for (; j < r.visible; ++j) {
-    const float* kj = r.k + j * ks;
-    __m256 a = _mm256_setzero_ps();
-    for (int64_t t = 0; t < full; t += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(r.q + t), _mm256_loadu_ps(kj + t), a);
-    if (full < d) a = _mm256_fmadd_ps(_mm256_maskload_ps(r.q + full, tail), _mm256_maskload_ps(kj + full, tail), a);
-    s[j] = hsum256(a) * scale + (r.mask ? r.mask[j] : 0.0f);
+  for (; j < j1; ++j) {
+    const float* kj = keys + j * ks;
+    for (int i = 0; i < R; ++i) {
+      const float* q = rows[i]->q;
+      __m256 a = _mm256_setzero_ps();
+      for (int64_t t = 0; t < full; t += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + t), _mm256_loadu_ps(kj + t), a);
+      if (full < d) a = _mm256_fmadd_ps(_mm256_maskload_ps(q + full, tail), _mm256_maskload_ps(kj + full, tail), a);
+      s[i][j] = hsum256(a) * scale + (rows[i]->mask ? rows[i]->mask[j] : 0.0f);
+    }
   }
 }
 
@@ -84,34 +96,73 @@ VLM_AVX2 void softmax_avx2(float* s, int64_t n) {
   for (int64_t j = 0; j < n; ++j) s[j] *= inv;
 }
 
-// out = sum_j w[j] v[j], 32 columns at a time so the accumulators stay in registers.
-VLM_AVX2 void weighted_sum_avx2(const Row& r, int64_t d, const float* w) {
+// out_i = sum_j w_i[j] v_j over keys j in [j0, j1) for R query rows (added to out_i when
+// `accumulate`), 32 columns at a time so that the accumulators stay in registers and each
+// value load serves the R rows.
+template <int R>
+VLM_AVX2 void weighted_sum_avx2(const Row* const* rows, int64_t j0, int64_t j1, int64_t d, const float* const* w,
+                                bool accumulate) {
+  const int64_t vs = rows[0]->kv_row;
   for (int64_t c = 0; c < d; c += 32) {
     const int64_t width = d - c < 32 ? d - c : 32;
     __m256i masks[4];
     for (int u = 0; u < 4; ++u) masks[u] = tail_mask256(static_cast<int>(width - 8 * u));
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    const float* vc = r.v + c;
+    __m256 acc[R][4];
+    for (int i = 0; i < R; ++i) {
+      for (int u = 0; u < 4; ++u) {
+        acc[i][u] = accumulate ? _mm256_maskload_ps(rows[i]->out + c + 8 * u, masks[u]) : _mm256_setzero_ps();
+      }
+    }
+    const float* vc = rows[0]->v + c + j0 * vs;
     if (width == 32) {
-      for (int64_t j = 0; j < r.visible; ++j, vc += r.kv_row) {
-        const __m256 wj = _mm256_set1_ps(w[j]);
-        for (int u = 0; u < 4; ++u) acc[u] = _mm256_fmadd_ps(wj, _mm256_loadu_ps(vc + 8 * u), acc[u]);
+      for (int64_t j = j0; j < j1; ++j, vc += vs) {
+        __m256 wj[R];
+        for (int i = 0; i < R; ++i) wj[i] = _mm256_set1_ps(w[i][j]);
+        for (int u = 0; u < 4; ++u) {
+          const __m256 vv = _mm256_loadu_ps(vc + 8 * u);
+          for (int i = 0; i < R; ++i) acc[i][u] = _mm256_fmadd_ps(wj[i], vv, acc[i][u]);
+        }
       }
-      for (int u = 0; u < 4; ++u) _mm256_storeu_ps(r.out + c + 8 * u, acc[u]);
+      for (int i = 0; i < R; ++i) {
+        for (int u = 0; u < 4; ++u) _mm256_storeu_ps(rows[i]->out + c + 8 * u, acc[i][u]);
+      }
     } else {
-      for (int64_t j = 0; j < r.visible; ++j, vc += r.kv_row) {
-        const __m256 wj = _mm256_set1_ps(w[j]);
-        for (int u = 0; u < 4; ++u) acc[u] = _mm256_fmadd_ps(wj, _mm256_maskload_ps(vc + 8 * u, masks[u]), acc[u]);
+      for (int64_t j = j0; j < j1; ++j, vc += vs) {
+        __m256 wj[R];
+        for (int i = 0; i < R; ++i) wj[i] = _mm256_set1_ps(w[i][j]);
+        for (int u = 0; u < 4; ++u) {
+          const __m256 vv = _mm256_maskload_ps(vc + 8 * u, masks[u]);
+          for (int i = 0; i < R; ++i) acc[i][u] = _mm256_fmadd_ps(wj[i], vv, acc[i][u]);
+        }
       }
-      for (int u = 0; u < 4; ++u) _mm256_maskstore_ps(r.out + c + 8 * u, masks[u], acc[u]);
+      for (int i = 0; i < R; ++i) {
+        for (int u = 0; u < 4; ++u) _mm256_maskstore_ps(rows[i]->out + c + 8 * u, masks[u], acc[i][u]);
+      }
     }
   }
 }
 
-VLM_AVX2 void attend_row_avx2(const Row& r, int64_t d, float scale, float* s) {
-  scores_avx2(r, d, scale, s);
-  softmax_avx2(s, r.visible);
-  weighted_sum_avx2(r, d, s);
+// Query row a, and b when not null (b sees at least the keys a sees, as under causality the
+// next row does): scores, softmax and weighted sum, the pair sharing the keys both see.
+VLM_AVX2 void attend_rows_avx2(const Row& a, const Row* b, int64_t d, float scale, float* sa, float* sb) {
+  if (!b) {
+    const Row* one[1] = {&a};
+    scores_avx2<1>(one, 0, a.visible, d, scale, &sa);
+    softmax_avx2(sa, a.visible);
+    weighted_sum_avx2<1>(one, 0, a.visible, d, &sa, false);
+    return;
+  }
+  const Row* pair[2] = {&a, b};
+  float* s[2] = {sa, sb};
+  const int64_t shared = a.visible;
+  const Row* tail[1] = {b};
+  scores_avx2<2>(pair, 0, shared, d, scale, s);
+  scores_avx2<1>(tail, shared, b->visible, d, scale, &sb);
+  softmax_avx2(sa, a.visible);
+  softmax_avx2(sb, b->visible);
+  const float* w[2] = {sa, sb};
+  weighted_sum_avx2<2>(pair, 0, shared, d, w, false);
+  weighted_sum_avx2<1>(tail, shared, b->visible, d, &w[1], true);
 }
 
 void attend_row_portable(const Row& r, int64_t d, float scale, float* s) {
@@ -223,15 +274,25 @@ VLM_AVX2 void accumulate_keys_avx2(const GradRow* const* rows, const float* cons
   }
 }
 
-// The backward of query rows a and b (b null: a alone), each with its own ds scratch row.
-// Under causality b may see more keys than a: the pair shares the keys both see.
+// The backward of query row a, and b when not null (b sees at least the keys a sees), each
+// with its own ds scratch row; the pair shares the passes over the keys both see.
 VLM_AVX2 void grad_rows_avx2(const GradRow& a, const GradRow* b, int64_t d, float scale, float* ds_a, float* ds_b) {
+  // dp[j] = grad_out . v_j: the scores kernel with grad_out as queries and v as keys.
+  const Row dots_a{a.grad_out, a.v, nullptr, nullptr, nullptr, a.visible, a.kv_row};
+  const Row* one[1] = {&dots_a};
+  if (!b) {
+    scores_avx2<1>(one, 0, a.visible, d, 1.0f, &ds_a);
+  } else {
+    const Row dots_b{b->grad_out, b->v, nullptr, nullptr, nullptr, b->visible, b->kv_row};
+    const Row* pair[2] = {&dots_a, &dots_b};
+    const Row* tail[1] = {&dots_b};
+    float* ds[2] = {ds_a, ds_b};
+    scores_avx2<2>(pair, 0, a.visible, d, 1.0f, ds);
+    scores_avx2<1>(tail, a.visible, b->visible, d, 1.0f, &ds_b);
+  }
   for (const GradRow* r : {&a, b}) {
     if (!r) continue;
-    float* ds = r == &a ? ds_a : ds_b;
-    const Row dots{r->grad_out, r->v, nullptr, nullptr, nullptr, r->visible, r->kv_row};
-    scores_avx2(dots, d, 1.0f, ds);  // dp[j] = grad_out . v_j
-    score_grads(r->p, ds, r->visible, scale);
+    score_grads(r->p, r == &a ? ds_a : ds_b, r->visible, scale);
     for (int64_t t = 0; t < d; ++t) r->grad_q[t] = 0.0f;
   }
   if (!b) {
@@ -240,13 +301,12 @@ VLM_AVX2 void grad_rows_avx2(const GradRow& a, const GradRow* b, int64_t d, floa
     accumulate_keys_avx2<1>(rows, ds, 0, a.visible, d);
     return;
   }
-  const int64_t shared = a.visible < b->visible ? a.visible : b->visible;
   const GradRow* pair[2] = {&a, b};
   const float* pair_ds[2] = {ds_a, ds_b};
-  accumulate_keys_avx2<2>(pair, pair_ds, 0, shared, d);
-  const GradRow* longer[1] = {a.visible > shared ? &a : b};
-  const float* longer_ds[1] = {a.visible > shared ? ds_a : ds_b};
-  accumulate_keys_avx2<1>(longer, longer_ds, shared, longer[0]->visible, d);
+  accumulate_keys_avx2<2>(pair, pair_ds, 0, a.visible, d);
+  const GradRow* tail[1] = {b};
+  const float* tail_ds[1] = {ds_b};
+  accumulate_keys_avx2<1>(tail, tail_ds, a.visible, b->visible, d);
 }
 
 void grad_row_portable(const GradRow& r, int64_t d, float scale, float* ds) {
@@ -295,20 +355,19 @@ void attention(const AttentionArgs& a) {
   const int64_t group = a.heads / a.kv_heads;
   const bool avx2 = isa() != Isa::Portable;
   const int nthreads = threads_for(rows * a.lk * d, rows);
-  // One score row per thread, allocated here: a failed allocation must throw in the calling
+  // Two score rows (a pair of queries) per thread, allocated here: a failed allocation must throw in the calling
   // thread (where it becomes a JS exception), not terminate a worker.
   const size_t row_len = static_cast<size_t>(a.lk > 0 ? a.lk : 1);
-  std::vector<float> scores(row_len * nthreads);
+  std::vector<float> scores(2 * row_len * nthreads);
   const Offsets at{a};
   pool().run(nthreads, [&](int tid, int nt) {
     int64_t begin, end;
     split_range(rows, nt, tid, &begin, &end);
-    for (int64_t row = begin; row < end; ++row) {
+    // Rows are numbered (b, h, i) as in probs, whatever the layout of q and out.
+    const auto locate = [&](int64_t row) {
       const int64_t i = row % a.lq;
       const int64_t bh = row / a.lq;
       const int64_t b = bh / a.heads, h = bh % a.heads;
-      // Rows are numbered (b, h, i) as in probs, whatever the layout of q and out.
-      float* s = a.probs ? a.probs + row * a.lk : scores.data() + row_len * tid;
       const int64_t qo = at.query(b, h, i);
       const int64_t kv = at.keys(b, h / group);
       Row r;
@@ -319,18 +378,38 @@ void attention(const AttentionArgs& a) {
       r.kv_row = at.key_row();
       r.mask = a.mask ? a.mask + ((a.mask_batch == 1 ? 0 : b) * a.mask_heads + (a.mask_heads == 1 ? 0 : h)) * a.lq * a.lk + i * a.lk
                       : nullptr;
-      // With lq > lk under causality the first queries see no key at all: the reference
-      // leaves them at 0 (an empty sum), unlike a fully -inf masked row, which is NaN.
       r.visible = at.visible(i);
+      return r;
+    };
+    float* scratch = scores.data() + 2 * row_len * tid;
+    const auto score_row = [&](int64_t row, int which) { return a.probs ? a.probs + row * a.lk : scratch + which * row_len; };
+    for (int64_t row = begin; row < end;) {
+      const Row r = locate(row);
+      float* s = score_row(row, 0);
       if (a.probs) {
         for (int64_t j = r.visible; j < a.lk; ++j) s[j] = 0.0f;
       }
+      // With lq > lk under causality the first queries see no key at all: the reference
+      // leaves them at 0 (an empty sum), unlike a fully -inf masked row, which is NaN.
       if (r.visible == 0) {
         for (int64_t t = 0; t < d; ++t) r.out[t] = 0.0f;
-        continue;
+        row += 1;
+      } else if (!avx2) {
+        attend_row_portable(r, d, a.scale, s);
+        row += 1;
+      } else if (row + 1 < end && (row + 1) % a.lq != 0) {
+        // The next query of the same head, which sees at least these keys: a pair.
+        const Row next = locate(row + 1);
+        float* s2 = score_row(row + 1, 1);
+        if (a.probs) {
+          for (int64_t j = next.visible; j < a.lk; ++j) s2[j] = 0.0f;
+        }
+        attend_rows_avx2(r, &next, d, a.scale, s, s2);
+        row += 2;
+      } else {
+        attend_rows_avx2(r, nullptr, d, a.scale, s, nullptr);
+        row += 1;
       }
-      if (avx2) attend_row_avx2(r, d, a.scale, s);
-      else attend_row_portable(r, d, a.scale, s);
     }
   });
 }
