@@ -9,6 +9,12 @@ export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   readonly backward: (gradOutput: Tensor) => ReadonlyArray<Tensor | null>;
+  /**
+   * Every tensor `backward` returns has storage of its own, freshly allocated and shared with
+   * nothing (not with gradOutput, not with each other): the engine may then add further
+   * gradient terms into it in place, and hand it to a leaf as its .grad without a copy.
+   */
+  readonly freshGrads?: boolean;
 }
 
 let gradEnabled = true;
@@ -111,14 +117,21 @@ export function runBackward(
       }
       if (t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
       const inputGrads = t.gradFn.backward(g);
+      const fresh = !!addInPlace && !!t.gradFn.freshGrads;
       t.gradFn.inputs.forEach((input, i) => {
         const ig = inputGrads[i];
         if (!ig || !input.requiresGrad) return;
         const prev = grads.get(input);
         if (!prev) {
           grads.set(input, ig);
+          if (fresh) owned.add(ig);
         } else if (addInPlace && owned.has(prev)) {
           addInPlace(prev, ig);
+        } else if (fresh) {
+          // prev + ig, summed into ig's private storage (float addition commutes: same bits).
+          addInPlace!(ig, prev);
+          grads.set(input, ig);
+          owned.add(ig);
         } else {
           const sum = add(prev, ig);
           grads.set(input, sum);

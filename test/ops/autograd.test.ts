@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AutogradError, DTypeError, ShapeError } from "../../src/errors.js";
 import {
-  add, enableGrad, exp, isGradEnabled, mul, noGrad, scalar, sum, tanh, tensor, zeros,
+  Generator, type Tensor, add, enableGrad, exp, isGradEnabled, layerNorm, linear, mul, noGrad, randn, scalar, silu, sum,
+  tanh, tensor, zeros,
 } from "../../src/tensor/index.js";
 import { assertClose } from "../support/assert.js";
+import { checkGradients } from "../support/gradcheck.js";
 
 describe("autograd engine", () => {
   test("two backward() calls accumulate into .grad", () => {
@@ -91,6 +93,22 @@ describe("autograd engine", () => {
     (a.grad!.data as Float32Array).fill(0); // e.g. an optimizer zeroing or clipping in place
     assertClose(b.grad!, [1, 1]);
     assertClose(g, [1, 1]);
+  });
+  test("fresh gradients of fused rules are summed in place and become .grad without a copy, values unchanged", () => {
+    const g = new Generator(5);
+    const x = randn([3, 4], { generator: g });
+    const w = randn([4, 4], { generator: g });
+    const weights = randn([3, 4], { generator: g });
+    // x reaches the loss through add (its gradient shared, not fresh), silu, linear and layerNorm.
+    const f = (a: Tensor, b: Tensor) => mul(add(add(a, silu(a)), add(linear(a, b), layerNorm(a))), weights);
+    checkGradients(f, [x, w], { wrt: [0, 1] });
+    const [xl, wl] = [x.detach().setRequiresGrad(), w.detach().setRequiresGrad()];
+    sum(f(xl, wl)).backward();
+    const first = xl.grad!.f32().slice();
+    (wl.grad!.data as Float32Array).fill(0); // an in-place edit of one .grad leaves the others alone
+    assertClose(xl.grad!, first);
+    sum(f(xl, wl)).backward(); // a second backward adds
+    assertClose(xl.grad!, first.map((v) => 2 * v), { atol: 1e-5, rtol: 1e-5 });
   });
   test("a deep chain (20 000 ops) does not overflow the stack", () => {
     const x = tensor([1]).setRequiresGrad();

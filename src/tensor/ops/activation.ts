@@ -17,6 +17,7 @@ function activation(x: Tensor, kernel: ActivationKind): Tensor {
     result.setGradFn({
       op: kernel,
       inputs: [x],
+      freshGrads: true,
       backward: (g) => {
         const dx = new Float32Array(x.size);
         const be = getBackend();

@@ -108,6 +108,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
   y.setGradFn({
     op: "attention",
     inputs: [q, k, v],
+    freshGrads: true,
     backward: (g) => {
       const dq = new Float32Array(qd.length);
       const dk = new Float32Array(kd.length);

@@ -101,6 +101,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     result.setGradFn({
       op: "linear",
       inputs,
+      freshGrads: true,
       backward: (g) => {
         const g2 = g.reshape(rows, outFeatures);
         const x2 = x.reshape(rows, inFeatures);

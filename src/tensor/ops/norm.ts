@@ -35,6 +35,7 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
     y.setGradFn({
       op: "layerNorm",
       inputs,
+      freshGrads: true,
       // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w;
       // dw = sum_rows(g * xhat), db = sum_rows(g): fused on the backend (js reference otherwise).
       backward: (g) => {
@@ -70,6 +71,7 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
     y.setGradFn({
       op: "rmsNorm",
       inputs,
+      freshGrads: true,
       // dx = s * gw - x * s^3 * mean(gw * x), gw = g * w, s = rstd; dw = sum_rows(g * x * s)
       backward: (g) => {
         const dx = new Float32Array(x.size);
