@@ -1,4 +1,5 @@
 import { AutogradError } from "../errors.js";
+import { dropRecycled, recycleFloat32 } from "./recycled.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -117,6 +118,10 @@ export function runBackward(
       }
       if (t.retainsGrad) t.grad = t.grad ? add(t.grad, g) : g.clone();
       const inputGrads = t.gradFn.backward(g);
+      // A private gradient is dead once its rule has run, unless the rule passed it on (a view).
+      if (private_ && g.data instanceof Float32Array && !inputGrads.some((ig) => ig?.data === g.data)) {
+        recycleFloat32(g.data);
+      }
       const fresh = !!addInPlace && !!t.gradFn.freshGrads;
       t.gradFn.inputs.forEach((input, i) => {
         const ig = inputGrads[i];
@@ -127,6 +132,7 @@ export function runBackward(
           if (fresh) owned.add(ig);
         } else if (addInPlace && owned.has(prev)) {
           addInPlace(prev, ig);
+          if (fresh && ig.data instanceof Float32Array) recycleFloat32(ig.data);
         } else if (fresh) {
           // prev + ig, summed into ig's private storage (float addition commutes: same bits).
           addInPlace!(ig, prev);
@@ -141,5 +147,6 @@ export function runBackward(
     }
   } finally {
     gradEnabled = previous;
+    dropRecycled();
   }
 }

@@ -110,6 +110,18 @@ describe("autograd engine", () => {
     sum(f(xl, wl)).backward(); // a second backward adds
     assertClose(xl.grad!, first.map((v) => 2 * v), { atol: 1e-5, rtol: 1e-5 });
   });
+  test("storage recycled within backward (equal-sized layers) leaves every gradient exact", () => {
+    const g = new Generator(6);
+    const ws = [0, 1, 2].map(() => randn([4, 4], { generator: g }));
+    const x = randn([3, 4], { generator: g });
+    // Each layer's input gradient is consumed (and its storage recycled) before the next is made.
+    const f = (a: Tensor, w0: Tensor, w1: Tensor, w2: Tensor) => {
+      let h = a;
+      for (const w of [w0, w1, w2]) h = add(h, layerNorm(silu(linear(h, w))));
+      return h;
+    };
+    checkGradients(f, [x, ...ws], { wrt: [0, 1, 2, 3] });
+  });
   test("a deep chain (20 000 ops) does not overflow the stack", () => {
     const x = tensor([1]).setRequiresGrad();
     let y = x;

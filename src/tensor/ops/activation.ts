@@ -3,6 +3,7 @@ import { getBackend } from "../../backend/index.js";
 import type { ActivationKind } from "../../backend/backend.js";
 import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
+import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
 
 /**
@@ -19,7 +20,7 @@ function activation(x: Tensor, kernel: ActivationKind): Tensor {
       inputs: [x],
       freshGrads: true,
       backward: (g) => {
-        const dx = new Float32Array(x.size);
+        const dx = takeFloat32(x.size);
         const be = getBackend();
         if (be.activationBackward) be.activationBackward(kernel, x.f32(), g.f32(), dx);
         else jsBackend.activationBackward(kernel, x.f32(), g.f32(), dx);

@@ -10,6 +10,7 @@ import type { AttentionLayout, AttentionParams } from "../../backend/backend.js"
 import { getBackend } from "../../backend/index.js";
 import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
+import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
 import { formatShape, sameShape } from "../shape.js";
 import { add, mul } from "./elementwise.js";
@@ -110,9 +111,9 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
     inputs: [q, k, v],
     freshGrads: true,
     backward: (g) => {
-      const dq = new Float32Array(qd.length);
-      const dk = new Float32Array(kd.length);
-      const dv = new Float32Array(vd.length);
+      const dq = takeFloat32(qd.length);
+      const dk = takeFloat32(kd.length);
+      const dv = takeFloat32(vd.length);
       kernels.attentionBackward!(qd, kd, vd, probs, g.f32(), dq, dk, dv, p);
       return [
         q.requiresGrad ? new Tensor(dq, q.shape) : null,

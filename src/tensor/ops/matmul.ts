@@ -2,6 +2,7 @@
 import { ShapeError } from "../../errors.js";
 import { getBackend } from "../../backend/index.js";
 import { needsGrad } from "../autograd.js";
+import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
 import { broadcastShapes, formatShape, sameShape, sizeOf } from "../shape.js";
 import { expand } from "./layout.js";
@@ -102,13 +103,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       op: "linear",
       inputs,
       freshGrads: true,
+      // dx = g @ W, dW = g^T @ x, db = sum over rows of g; dx and dW in recycled storage.
       backward: (g) => {
-        const g2 = g.reshape(rows, outFeatures);
-        const x2 = x.reshape(rows, inFeatures);
+        const be = getBackend();
+        const gd = g.f32("linear");
+        const product = (a: Float32Array, b: Float32Array, m: number, n: number, k: number, transA: boolean) => {
+          const out = takeFloat32(m * n);
+          be.matmul(a, b, out, { batch: 1, m, n, k, transA, transB: false, strideA: 0, strideB: 0 });
+          return out;
+        };
         return [
-          x.requiresGrad ? matmul(g2, weight).reshape(x.shape) : null,
-          weight.requiresGrad ? matmul(g2, x2, { transA: true }) : null,
-          bias?.requiresGrad ? sum(g2, 0) : null,
+          x.requiresGrad ? new Tensor(product(gd, weight.f32(), rows, inFeatures, outFeatures, false), x.shape) : null,
+          weight.requiresGrad ? new Tensor(product(gd, x.f32(), outFeatures, inFeatures, rows, true), weight.shape) : null,
+          bias?.requiresGrad ? sum(g.reshape(rows, outFeatures), 0) : null,
         ];
       },
     });

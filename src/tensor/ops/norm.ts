@@ -3,6 +3,7 @@ import { ShapeError } from "../../errors.js";
 import { getBackend } from "../../backend/index.js";
 import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
+import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
 import { formatShape } from "../shape.js";
 
@@ -39,7 +40,7 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
       // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w;
       // dw = sum_rows(g * xhat), db = sum_rows(g): fused on the backend (js reference otherwise).
       backward: (g) => {
-        const dx = new Float32Array(x.size);
+        const dx = takeFloat32(x.size);
         const dw = weight?.requiresGrad ? new Float32Array(cols) : null;
         const db = bias?.requiresGrad ? new Float32Array(cols) : null;
         const be = getBackend();
@@ -74,7 +75,7 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
       freshGrads: true,
       // dx = s * gw - x * s^3 * mean(gw * x), gw = g * w, s = rstd; dw = sum_rows(g * x * s)
       backward: (g) => {
-        const dx = new Float32Array(x.size);
+        const dx = takeFloat32(x.size);
         const dw = weight?.requiresGrad ? new Float32Array(cols) : null;
         const be = getBackend();
         (be.rmsNormBackward ? be : jsBackend).rmsNormBackward!(xd, w, rstd, g.f32(), dx, dw, rows, cols);
