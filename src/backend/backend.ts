@@ -107,6 +107,11 @@ export interface Backend {
     x: Float32Array, weight: Float32Array | null, out: Float32Array,
     rows: number, cols: number, eps: number, rstd?: Float32Array,
   ): void;
+  /**
+   * Optional: out[i] = a[i] + b[i], in float32; out may be a or b (in place). Residual sums
+   * and gradient accumulation; without it the tensor layer runs a js loop.
+   */
+  add?(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** GELU, exact erf form. */
   gelu(x: Float32Array, out: Float32Array): void;
   /** GELU, tanh approximation. */

@@ -1,4 +1,5 @@
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { getBackend } from "../backend/index.js";
 import { type GradNode, needsGrad, runBackward } from "./autograd.js";
 import { type Shape, formatShape, inferShape, sizeOf } from "./shape.js";
 
@@ -179,16 +180,20 @@ export class Tensor {
 
 /** Gradient accumulation: a fresh tensor, never an in-place write (grads may share storage). */
 function addSameShape(a: Tensor, b: Tensor): Tensor {
-  const x = a.f32("gradient accumulation");
-  const y = b.f32("gradient accumulation");
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+  const out = new Float32Array(a.size);
+  addArrays(a.f32("gradient accumulation"), b.f32("gradient accumulation"), out);
   return new Tensor(out, a.shape);
 }
 
 /** a += b, for gradient sums the autograd engine allocated itself (their storage is private). */
 function addIntoSameShape(a: Tensor, b: Tensor): void {
   const x = a.f32("gradient accumulation");
-  const y = b.f32("gradient accumulation");
-  for (let i = 0; i < x.length; i++) x[i] += y[i];
+  addArrays(x, b.f32("gradient accumulation"), x);
+}
+
+/** out = x + y on the backend when it has the kernel (threads and SIMD for megabyte sums). */
+export function addArrays(x: Float32Array, y: Float32Array, out: Float32Array): void {
+  const backend = getBackend();
+  if (backend.add) backend.add(x, y, out);
+  else for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
 }

@@ -72,6 +72,9 @@ export const jsBackend: Backend & BackwardKernels = {
       for (let j = 0; j < cols; j++) out[o + j] = x[o + j] * rstd * (weight ? weight[j] : 1);
     }
   },
+  add(a, b, out) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  },
   gelu(x, out) {
     for (let i = 0; i < x.length; i++) out[i] = geluErf(x[i]);
   },

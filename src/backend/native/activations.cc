@@ -1,4 +1,5 @@
-// Elementwise GELU (erf and tanh forms), QuickGELU and SiLU.
+// Elementwise kernels: GELU (erf and tanh forms), QuickGELU and SiLU with their derivatives,
+// the sum of two arrays, and the AdamW update.
 #include <cmath>
 
 #include "kernels.h"
@@ -189,6 +190,13 @@ void activation(Activation kind, const float* x, float* out, int64_t n) {
     if (b >= e) return;
     if (avx2) activation_avx2(kind, x + b, out + b, e - b);
     else activation_portable(kind, x + b, out + b, e - b);
+  });
+}
+
+void add(const float* a, const float* b, float* out, int64_t n) {
+  // Memory-bound: the compiler's vector loop at any ISA; threads for the bandwidth.
+  for_lines(n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) out[i] = a[i] + b[i];
   });
 }
 

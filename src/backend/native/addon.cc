@@ -177,6 +177,14 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// add(a, b, out): out = a + b, all of out's length.
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  if (!info[2].IsTypedArray()) fail(info.Env(), "out must be a Float32Array");
+  const int64_t n = static_cast<int64_t>(info[2].As<Napi::TypedArray>().ElementLength());
+  vlm::add(f32_arg(info, 0, "a", n), f32_arg(info, 1, "b", n), f32_arg(info, 2, "out", n), n);
+  return info.Env().Undefined();
+}
+
 Napi::Value Activation(const Napi::CallbackInfo& info) {
   const int64_t kind = int_arg(info, 0, "kind");
   if (kind > static_cast<int64_t>(vlm::Activation::Silu)) fail(info.Env(), "unknown activation");
@@ -311,6 +319,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("rmsNorm", Napi::Function::New(env, RmsNorm));
+  exports.Set("add", Napi::Function::New(env, Add));
   exports.Set("activation", Napi::Function::New(env, Activation));
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));

@@ -48,6 +48,8 @@ interface Addon extends Partial<Pick<Backend, "sumRows" | "layerNormBackward" | 
     rstd: Float32Array | null,
   ): void;
   activation(kind: number, x: Float32Array, out: Float32Array): void;
+  // Absent from addons built before it (the tensor layer then adds in js).
+  add?(a: Float32Array, b: Float32Array, out: Float32Array): void;
   attention(
     q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, batch: number, heads: number,
     kvHeads: number, lq: number, lk: number, headDim: number, scale: number, causal: boolean,
@@ -244,10 +246,20 @@ export function createNativeBackend(): Backend {
     array(op, "v", v, batch * kvHeads * lk * headDim);
   }
 
-  const backward: Partial<Backend> = {};
-  const { attentionBackward, activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows, adamwStep } = lib;
+  // The optional kernels this addon has (an addon built before one of them lacks it).
+  const optional: Partial<Backend> = {};
+  const { add, attentionBackward, activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows, adamwStep } =
+    lib;
+  if (add) {
+    optional.add = (a, b, out) => {
+      if (!(out instanceof Float32Array)) throw new ArgumentError("native add: out must be a Float32Array");
+      array("add", "a", a, out.length);
+      array("add", "b", b, out.length);
+      add(a, b, out);
+    };
+  }
   if (attentionBackward) {
-    backward.attentionBackward = (q, k, v, probs, gradOut, gradQ, gradK, gradV, p) => {
+    optional.attentionBackward = (q, k, v, probs, gradOut, gradQ, gradK, gradV, p) => {
       const op = "attentionBackward";
       checkAttention(op, q, k, v, p);
       array(op, "probs", probs, p.batch * p.heads * p.lq * p.lk);
@@ -262,7 +274,7 @@ export function createNativeBackend(): Backend {
     };
   }
   if (activationBackward) {
-    backward.activationBackward = (kind, x, gradOut, gradIn) => {
+    optional.activationBackward = (kind, x, gradOut, gradIn) => {
       const code = Object.hasOwn(ACT_KIND, kind) ? ACT_KIND[kind] : undefined;
       if (code === undefined) throw new ArgumentError(`native activationBackward: unknown activation "${String(kind)}"`);
       if (!(x instanceof Float32Array)) throw new ArgumentError("native activationBackward: x must be a Float32Array");
@@ -272,7 +284,7 @@ export function createNativeBackend(): Backend {
     };
   }
   if (softmaxBackward) {
-    backward.softmaxBackward = (y, gradOut, gradIn, rows, cols) => {
+    optional.softmaxBackward = (y, gradOut, gradIn, rows, cols) => {
       count("softmaxBackward", "rows", rows);
       count("softmaxBackward", "cols", cols);
       array("softmaxBackward", "y", y, rows * cols);
@@ -282,7 +294,7 @@ export function createNativeBackend(): Backend {
     };
   }
   if (layerNormBackward) {
-    backward.layerNormBackward = (x, weight, mean, rstd, gradOut, gradIn, gradWeight, gradBias, rows, cols) => {
+    optional.layerNormBackward = (x, weight, mean, rstd, gradOut, gradIn, gradWeight, gradBias, rows, cols) => {
       const op = "layerNormBackward";
       count(op, "rows", rows);
       count(op, "cols", cols);
@@ -298,7 +310,7 @@ export function createNativeBackend(): Backend {
     };
   }
   if (rmsNormBackward) {
-    backward.rmsNormBackward = (x, weight, rstd, gradOut, gradIn, gradWeight, rows, cols) => {
+    optional.rmsNormBackward = (x, weight, rstd, gradOut, gradIn, gradWeight, rows, cols) => {
       const op = "rmsNormBackward";
       count(op, "rows", rows);
       count(op, "cols", cols);
@@ -313,7 +325,7 @@ export function createNativeBackend(): Backend {
   }
 
   if (sumRows) {
-    backward.sumRows = (x, out, rows, cols) => {
+    optional.sumRows = (x, out, rows, cols) => {
       count("sumRows", "rows", rows);
       count("sumRows", "cols", cols);
       array("sumRows", "x", x, rows * cols);
@@ -323,7 +335,7 @@ export function createNativeBackend(): Backend {
   }
 
   if (adamwStep) {
-    backward.adamwStep = (p, g, m, v, h) => {
+    optional.adamwStep = (p, g, m, v, h) => {
       const n = p instanceof Float32Array ? p.length : 0;
       array("adamwStep", "p", p, n);
       array("adamwStep", "g", g, n);
@@ -334,7 +346,7 @@ export function createNativeBackend(): Backend {
   }
 
   return {
-    ...backward,
+    ...optional,
     name: "native",
     // "blhd" only from an addon that reads it: an older build would ignore the flag.
     attentionLayouts: blhd ? (["bhld", "blhd"] as const) : (["bhld"] as const),

@@ -10,6 +10,9 @@ enum class Activation { Gelu, GeluTanh, QuickGelu, Silu };
 
 void activation(Activation kind, const float* x, float* out, int64_t n);
 
+// out = a + b elementwise; out may alias a or b.
+void add(const float* a, const float* b, float* out, int64_t n);
+
 // dx = g * f'(x) for the activation `kind`.
 void activation_backward(Activation kind, const float* x, const float* g, float* dx, int64_t n);
 

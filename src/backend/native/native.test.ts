@@ -577,7 +577,23 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
     assert.throws(() => native!.adamwStep!(new Float32Array(4), new Float32Array(3), new Float32Array(4), new Float32Array(4), h), /g has 3/);
   });
 
+  it("add: the js reference's bits for every length, in place, with NaN and infinities", () => {
+    forThreads(() => {
+      for (const n of [0, 1, 7, 8, 17, 100, 16385, 100003]) {
+        const a = randn(n, n + 1, 1e3);
+        const b = randn(n, n + 2, 1e-3);
+        if (n > 7) [a[1], b[2], a[3], b[3], a[4], b[4]] = [NaN, NaN, Infinity, -Infinity, 3e38, 3e38];
+        const [got, want] = both(n, (be, out) => be.add!(a, b, out));
+        assert.deepEqual(got, want, `add n=${n}`);
+        const inPlace = a.slice();
+        native!.add!(inPlace, b, inPlace);
+        assert.deepEqual(inPlace, want, `add in place n=${n}`);
+      }
+    });
+  });
+
   it("elementwise and norm kernels reject mismatched lengths", () => {
+    assert.throws(() => native!.add!(new Float32Array(4), new Float32Array(3), new Float32Array(4)), /b has 3 elements/);
     assert.throws(() => native!.gelu(new Float32Array(4), new Float32Array(3)), /out has 3 elements, expected 4/);
     assert.throws(() => native!.softmax(new Float32Array(6), new Float32Array(6), 2, 4), /x has 6/);
     assert.throws(
