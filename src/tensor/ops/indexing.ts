@@ -45,6 +45,7 @@ export function indexSelect(x: Tensor, dim: number, indices: Tensor): Tensor {
     result.setGradFn({
       op: "indexSelect",
       inputs: [x],
+      freshGrads: true,
       backward: (g) => {
         // Scatter-add: repeated indices (the same token twice) accumulate.
         const gd = g.f32();
@@ -100,6 +101,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     result.setGradFn({
       op: "gather",
       inputs: [x],
+      freshGrads: true,
       backward: (g) => {
         const gd = g.f32();
         const gx = new Float32Array(x.size);
