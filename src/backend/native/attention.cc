@@ -4,6 +4,7 @@
 // Rows of all (batch, head) pairs are split across threads in one pool job. The backward
 // works one query row at a time too, with threads owning whole key/value heads so that
 // their gradient rows have a single writer.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -23,6 +24,25 @@ struct Row {
   float* out;         // [d]
   int64_t visible;    // keys 0..visible-1 are not hidden by causality
   int64_t kv_row;     // elements between consecutive key (and value) rows: d, or kv_heads * d
+};
+
+// Element offsets in q/out (query row i of head h in batch b) and in k/v (the first key row of
+// key/value head kvh in batch b), with the distance between consecutive key rows.
+struct Offsets {
+  const AttentionArgs& a;
+  int64_t query(int64_t b, int64_t h, int64_t i) const {
+    return a.blhd ? ((b * a.lq + i) * a.heads + h) * a.head_dim : ((b * a.heads + h) * a.lq + i) * a.head_dim;
+  }
+  int64_t keys(int64_t b, int64_t kvh) const {
+    return a.blhd ? (b * a.lk * a.kv_heads + kvh) * a.head_dim : (b * a.kv_heads + kvh) * a.lk * a.head_dim;
+  }
+  int64_t key_row() const { return a.blhd ? a.kv_heads * a.head_dim : a.head_dim; }
+  int64_t query_row() const { return a.blhd ? a.heads * a.head_dim : a.head_dim; }
+  // Keys query i sees: all, or j <= i + (lk - lq) under causality (none when that is < 0).
+  int64_t visible(int64_t i) const {
+    const int64_t limit = i + a.lk - a.lq + 1;
+    return !a.causal ? a.lk : limit < 0 ? 0 : limit < a.lk ? limit : a.lk;
+  }
 };
 
 // s_i[j] = q_i . k_j * scale (+ mask_i[j]) for keys j in [j0, j1) and R query rows: 4 keys at
@@ -206,107 +226,104 @@ void score_grads(const float* p, float* ds, int64_t n, float scale) {
   for (int64_t j = 0; j < n; ++j) ds[j] = p[j] * (ds[j] - delta) * scale;
 }
 
-// For keys j in [j0, j1) and each of the R query rows: grad_q += ds[j] k_j, grad_k[j] += ds[j] q,
-// grad_v[j] += p[j] grad_out. W = 32 / R columns at a time, so that the rows' q, grad_out and
-// grad_q accumulators stay in registers across keys, and R rows share each pass over the
-// key and gradient rows (their loads and stores are the cost, not the multiply-adds).
-template <int R>
-VLM_AVX2 void accumulate_keys_avx2(const GradRow* const* rows, const float* const* ds, int64_t j0, int64_t j1,
-                                   int64_t d) {
-  constexpr int U = 4 / R;  // vectors per row per column chunk
-  const GradRow& first = *rows[0];
-  const int64_t kr = first.kv_row;
-  for (int64_t c = 0; c < d; c += 8 * U) {
-    const int64_t width = d - c < 8 * U ? d - c : 8 * U;
-    __m256i masks[U];
-    __m256 q[R][U], g[R][U], acc[R][U];
-    for (int u = 0; u < U; ++u) masks[u] = tail_mask256(static_cast<int>(width - 8 * u));
-    for (int i = 0; i < R; ++i) {
-      for (int u = 0; u < U; ++u) {
-        q[i][u] = _mm256_maskload_ps(rows[i]->q + c + 8 * u, masks[u]);
-        g[i][u] = _mm256_maskload_ps(rows[i]->grad_out + c + 8 * u, masks[u]);
-        acc[i][u] = _mm256_maskload_ps(rows[i]->grad_q + c + 8 * u, masks[u]);
-      }
+// out_a = sum over i in [a0, a1) of wa[i] values_i, and likewise for b when not null (Row
+// fields out, v = the values and kv_row = their distance): the pair shares the overlap of the
+// two ranges, and each row adds the rest alone.
+VLM_AVX2 void weighted_sums_avx2(const Row& a, int64_t a0, int64_t a1, const float* wa, const Row* b, int64_t b0,
+                                 int64_t b1, const float* wb, int64_t d, bool accumulate) {
+  const int64_t s0 = b ? std::max(a0, b0) : a1, s1 = b ? std::min(a1, b1) : a1;
+  if (!b || s0 >= s1) {
+    const Row* one[1] = {&a};
+    weighted_sum_avx2<1>(one, a0, a1, d, &wa, accumulate);
+    if (b) {
+      one[0] = b;
+      weighted_sum_avx2<1>(one, b0, b1, d, &wb, accumulate);
     }
-    if (width == 8 * U) {
-      for (int64_t j = j0; j < j1; ++j) {
-        const float* kj = first.k + j * kr + c;
-        float* dk = first.grad_k + j * kr + c;
-        float* dv = first.grad_v + j * kr + c;
-        for (int u = 0; u < U; ++u) {
-          const __m256 kv = _mm256_loadu_ps(kj + 8 * u);
-          __m256 dku = _mm256_loadu_ps(dk + 8 * u), dvu = _mm256_loadu_ps(dv + 8 * u);
-          for (int i = 0; i < R; ++i) {
-            const __m256 dsj = _mm256_set1_ps(ds[i][j]), pj = _mm256_set1_ps(rows[i]->p[j]);
-            acc[i][u] = _mm256_fmadd_ps(dsj, kv, acc[i][u]);
-            dku = _mm256_fmadd_ps(dsj, q[i][u], dku);
-            dvu = _mm256_fmadd_ps(pj, g[i][u], dvu);
-          }
-          _mm256_storeu_ps(dk + 8 * u, dku);
-          _mm256_storeu_ps(dv + 8 * u, dvu);
-        }
-      }
-      for (int i = 0; i < R; ++i) {
-        for (int u = 0; u < U; ++u) _mm256_storeu_ps(rows[i]->grad_q + c + 8 * u, acc[i][u]);
-      }
-    } else {
-      for (int64_t j = j0; j < j1; ++j) {
-        const float* kj = first.k + j * kr + c;
-        float* dk = first.grad_k + j * kr + c;
-        float* dv = first.grad_v + j * kr + c;
-        for (int u = 0; u < U; ++u) {
-          const __m256 kv = _mm256_maskload_ps(kj + 8 * u, masks[u]);
-          __m256 dku = _mm256_maskload_ps(dk + 8 * u, masks[u]), dvu = _mm256_maskload_ps(dv + 8 * u, masks[u]);
-          for (int i = 0; i < R; ++i) {
-            const __m256 dsj = _mm256_set1_ps(ds[i][j]), pj = _mm256_set1_ps(rows[i]->p[j]);
-            acc[i][u] = _mm256_fmadd_ps(dsj, kv, acc[i][u]);
-            dku = _mm256_fmadd_ps(dsj, q[i][u], dku);
-            dvu = _mm256_fmadd_ps(pj, g[i][u], dvu);
-          }
-          _mm256_maskstore_ps(dk + 8 * u, masks[u], dku);
-          _mm256_maskstore_ps(dv + 8 * u, masks[u], dvu);
-        }
-      }
-      for (int i = 0; i < R; ++i) {
-        for (int u = 0; u < U; ++u) _mm256_maskstore_ps(rows[i]->grad_q + c + 8 * u, masks[u], acc[i][u]);
-      }
-    }
+    return;
+  }
+  const Row* pair[2] = {&a, b};
+  const float* w[2] = {wa, wb};
+  weighted_sum_avx2<2>(pair, s0, s1, d, w, accumulate);
+  const int64_t from[2] = {a0, b0}, to[2] = {a1, b1};
+  for (int r = 0; r < 2; ++r) {
+    const Row* one[1] = {pair[r]};
+    if (from[r] < s0) weighted_sum_avx2<1>(one, from[r], s0, d, &w[r], true);
+    if (s1 < to[r]) weighted_sum_avx2<1>(one, s1, to[r], d, &w[r], true);
   }
 }
 
-// The backward of query row a, and b when not null (b sees at least the keys a sees), each
-// with its own ds scratch row; the pair shares the passes over the keys both see.
-VLM_AVX2 void grad_rows_avx2(const GradRow& a, const GradRow* b, int64_t d, float scale, float* ds_a, float* ds_b) {
-  // dp[j] = grad_out . v_j: the scores kernel with grad_out as queries and v as keys.
-  const Row dots_a{a.grad_out, a.v, nullptr, nullptr, nullptr, a.visible, a.kv_row};
-  const Row* one[1] = {&dots_a};
-  if (!b) {
-    scores_avx2<1>(one, 0, a.visible, d, 1.0f, &ds_a);
-  } else {
-    const Row dots_b{b->grad_out, b->v, nullptr, nullptr, nullptr, b->visible, b->kv_row};
-    const Row* pair[2] = {&dots_a, &dots_b};
-    const Row* tail[1] = {&dots_b};
-    float* ds[2] = {ds_a, ds_b};
-    scores_avx2<2>(pair, 0, a.visible, d, 1.0f, ds);
-    scores_avx2<1>(tail, a.visible, b->visible, d, 1.0f, &ds_b);
+// One query head against its key/value head: query rows q_row apart (q, grad_out, grad_q),
+// key rows kv_row apart (k, v, grad_k, grad_v), softmax weights p [lq, lk].
+struct HeadGrad {
+  const float *q, *k, *v, *grad_out, *p;
+  float *grad_q, *grad_k, *grad_v;
+  int64_t q_row, kv_row;
+};
+
+// The backward of one head (AVX2) in three sweeps of weighted sums whose accumulators stay
+// in registers: ds = P * (grad_out v^T - rowsum) * scale as an [lq, lk] block; grad_q = ds k
+// by query rows; then grad_v (+)= P^T grad_out and grad_k (+)= ds^T q by key rows, from
+// transposed blocks (added to when an earlier query head of the group wrote them). Rows and
+// keys go in pairs that share each load. t is an [lk, lq] scratch block.
+VLM_AVX2 void head_backward_avx2(const HeadGrad& hg, const Offsets& at, float scale, bool accumulate, float* ds, float* t) {
+  const int64_t lq = at.a.lq, lk = at.a.lk, d = at.a.head_dim;
+  const auto query = [&](const float* rows, float* out, const float* keys, int64_t i) {
+    Row r{};
+    r.q = rows + i * hg.q_row;
+    r.out = out ? out + i * hg.q_row : nullptr;
+    r.k = r.v = keys;
+    r.kv_row = hg.kv_row;
+    r.visible = at.visible(i);
+    return r;
+  };
+  for (int64_t i = 0; i < lq; i += 2) {
+    // dp[j] = grad_out_i . v_j: the scores kernel with grad_out as queries.
+    const Row ra = query(hg.grad_out, nullptr, hg.v, i);
+    float* s[2] = {ds + i * lk, ds + (i + 1) * lk};
+    if (i + 1 < lq) {
+      const Row rb = query(hg.grad_out, nullptr, hg.v, i + 1);  // sees at least ra's keys
+      const Row* pair[2] = {&ra, &rb};
+      const Row* tail[1] = {&rb};
+      scores_avx2<2>(pair, 0, ra.visible, d, 1.0f, s);
+      scores_avx2<1>(tail, ra.visible, rb.visible, d, 1.0f, &s[1]);
+    } else {
+      const Row* one[1] = {&ra};
+      scores_avx2<1>(one, 0, ra.visible, d, 1.0f, s);
+    }
   }
-  for (const GradRow* r : {&a, b}) {
-    if (!r) continue;
-    score_grads(r->p, r == &a ? ds_a : ds_b, r->visible, scale);
-    for (int64_t t = 0; t < d; ++t) r->grad_q[t] = 0.0f;
+  for (int64_t i = 0; i < lq; ++i) {
+    const int64_t visible = at.visible(i);
+    score_grads(hg.p + i * lk, ds + i * lk, visible, scale);
+    for (int64_t j = visible; j < lk; ++j) ds[i * lk + j] = 0.0f;
   }
-  if (!b) {
-    const GradRow* rows[1] = {&a};
-    const float* ds[1] = {ds_a};
-    accumulate_keys_avx2<1>(rows, ds, 0, a.visible, d);
-    return;
+  for (int64_t i = 0; i < lq; i += 2) {  // grad_q_i = sum_j ds[i][j] k_j
+    const Row ra = query(hg.q, hg.grad_q, hg.k, i);
+    const Row rb = i + 1 < lq ? query(hg.q, hg.grad_q, hg.k, i + 1) : Row{};
+    weighted_sums_avx2(ra, 0, ra.visible, ds + i * lk, i + 1 < lq ? &rb : nullptr, 0, rb.visible, ds + (i + 1) * lk, d,
+                       false);
   }
-  const GradRow* pair[2] = {&a, b};
-  const float* pair_ds[2] = {ds_a, ds_b};
-  accumulate_keys_avx2<2>(pair, pair_ds, 0, a.visible, d);
-  const GradRow* tail[1] = {b};
-  const float* tail_ds[1] = {ds_b};
-  accumulate_keys_avx2<1>(tail, tail_ds, a.visible, b->visible, d);
+  // Key j is seen by query rows [first(j), lq).
+  const auto first = [&](int64_t j) { return at.a.causal && j + lq - lk > 0 ? j + lq - lk : int64_t{0}; };
+  const auto by_keys = [&](const float* block, const float* values, float* out) {
+    for (int64_t i = 0; i < lq; ++i) {
+      for (int64_t j = 0; j < lk; ++j) t[j * lq + i] = block[i * lk + j];
+    }
+    const auto key = [&](int64_t j) {
+      Row r{};
+      r.out = out + j * hg.kv_row;
+      r.v = values;
+      r.kv_row = hg.q_row;
+      return r;
+    };
+    for (int64_t j = 0; j < lk; j += 2) {
+      const Row ra = key(j);
+      const Row rb = j + 1 < lk ? key(j + 1) : Row{};
+      weighted_sums_avx2(ra, first(j), lq, t + j * lq, j + 1 < lk ? &rb : nullptr, first(j + 1), lq, t + (j + 1) * lq, d,
+                         accumulate);
+    }
+  };
+  by_keys(hg.p, hg.grad_out, hg.grad_v);
+  by_keys(ds, hg.q, hg.grad_k);
 }
 
 void grad_row_portable(const GradRow& r, int64_t d, float scale, float* ds) {
@@ -328,24 +345,6 @@ void grad_row_portable(const GradRow& r, int64_t d, float scale, float* ds) {
     }
   }
 }
-
-// Element offsets in q/out (query row i of head h in batch b) and in k/v (the first key row of
-// key/value head kvh in batch b), with the distance between consecutive key rows.
-struct Offsets {
-  const AttentionArgs& a;
-  int64_t query(int64_t b, int64_t h, int64_t i) const {
-    return a.blhd ? ((b * a.lq + i) * a.heads + h) * a.head_dim : ((b * a.heads + h) * a.lq + i) * a.head_dim;
-  }
-  int64_t keys(int64_t b, int64_t kvh) const {
-    return a.blhd ? (b * a.lk * a.kv_heads + kvh) * a.head_dim : (b * a.kv_heads + kvh) * a.lk * a.head_dim;
-  }
-  int64_t key_row() const { return a.blhd ? a.kv_heads * a.head_dim : a.head_dim; }
-  // Keys query i sees: all, or j <= i + (lk - lq) under causality (none when that is < 0).
-  int64_t visible(int64_t i) const {
-    const int64_t limit = i + a.lk - a.lq + 1;
-    return !a.causal ? a.lk : limit < 0 ? 0 : limit < a.lk ? limit : a.lk;
-  }
-};
 
 }  // namespace
 
@@ -421,52 +420,50 @@ void attention_backward(const AttentionGradArgs& g) {
   const int64_t units = a.batch * a.kv_heads;  // one (batch, key/value head) per unit of work
   const bool avx2 = isa() != Isa::Portable;
   const int nthreads = threads_for(a.batch * a.heads * a.lq * a.lk * d, units);
-  const size_t row_len = static_cast<size_t>(a.lk > 0 ? a.lk : 1);
-  std::vector<float> scratch(2 * row_len * nthreads);  // dp, then ds, of two query rows per thread
+  // Per thread: the ds block and its transpose (AVX2), or one ds row (portable).
+  const size_t block = static_cast<size_t>(a.lq * a.lk > 0 ? a.lq * a.lk : 1);
+  const size_t per_thread = avx2 ? 2 * block : static_cast<size_t>(a.lk > 0 ? a.lk : 1);
+  std::vector<float> scratch(per_thread * nthreads);
   const Offsets at{a};
   const int64_t kr = at.key_row();
   pool().run(nthreads, [&](int tid, int nt) {
     int64_t begin, end;
     split_range(units, nt, tid, &begin, &end);
-    float* ds = scratch.data() + 2 * row_len * tid;
+    float* ds = scratch.data() + per_thread * tid;
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t b = unit / a.kv_heads, kvh = unit % a.kv_heads;
       const int64_t kv = at.keys(b, kvh);
-      for (int64_t j = 0; j < a.lk; ++j) {
-        for (int64_t t = 0; t < d; ++t) g.grad_k[kv + j * kr + t] = g.grad_v[kv + j * kr + t] = 0.0f;
+      if (!avx2) {
+        for (int64_t j = 0; j < a.lk; ++j) {
+          for (int64_t t = 0; t < d; ++t) g.grad_k[kv + j * kr + t] = g.grad_v[kv + j * kr + t] = 0.0f;
+        }
       }
       for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-        const auto row = [&](int64_t i) {
-          const int64_t qo = at.query(b, h, i);
+        const int64_t qo = at.query(b, h, 0);
+        const float* p = a.probs + (b * a.heads + h) * a.lq * a.lk;
+        if (avx2) {
+          const HeadGrad hg{a.q + qo, a.k + kv, a.v + kv, g.grad_out + qo, p, g.grad_q + qo, g.grad_k + kv, g.grad_v + kv,
+                            at.query_row(), kr};
+          head_backward_avx2(hg, at, a.scale, h > kvh * group, ds, ds + block);
+          continue;
+        }
+        for (int64_t i = 0; i < a.lq; ++i) {
+          const int64_t qi = at.query(b, h, i);
           GradRow r;
-          r.q = a.q + qo;
+          r.q = a.q + qi;
           r.k = a.k + kv;
           r.v = a.v + kv;
-          r.grad_out = g.grad_out + qo;
-          r.p = a.probs + ((b * a.heads + h) * a.lq + i) * a.lk;
-          r.grad_q = g.grad_q + qo;
+          r.grad_out = g.grad_out + qi;
+          r.p = p + i * a.lk;
+          r.grad_q = g.grad_q + qi;
           r.grad_k = g.grad_k + kv;
           r.grad_v = g.grad_v + kv;
           r.visible = at.visible(i);
           r.kv_row = kr;
-          return r;
-        };
-        // Query rows in pairs on AVX2: they share the passes over the key rows.
-        for (int64_t i = 0; i < a.lq;) {
-          const GradRow r = row(i);
           if (r.visible == 0) {
             for (int64_t t = 0; t < d; ++t) r.grad_q[t] = 0.0f;
-            i += 1;
-          } else if (!avx2) {
-            grad_row_portable(r, d, a.scale, ds);
-            i += 1;
-          } else if (i + 1 < a.lq) {
-            const GradRow next = row(i + 1);  // sees at least the keys row i sees
-            grad_rows_avx2(r, &next, d, a.scale, ds, ds + row_len);
-            i += 2;
           } else {
-            grad_rows_avx2(r, nullptr, d, a.scale, ds, nullptr);
-            i += 1;
+            grad_row_portable(r, d, a.scale, ds);
           }
         }
       }
