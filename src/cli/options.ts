@@ -6,6 +6,11 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A repeatable option's values as one value when given once (e.g. a single --caption-key). */
+export function oneOrMany(values: readonly string[]): string | string[] | undefined {
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : [...values];
+}
+
 export function positiveInt(name: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);

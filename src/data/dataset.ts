@@ -8,6 +8,11 @@ export interface ImageTextSample {
   key: string;
   image: string | Buffer;
   caption: string;
+  /**
+   * All of the row's captions when it has several (`caption` is the first): the loader draws
+   * one per epoch, evaluation counts each as a caption of the image.
+   */
+  captions?: readonly string[];
   /** The class name, when the dataset was opened with a label column (manifest `labelKey`). */
   label?: string;
 }

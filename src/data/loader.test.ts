@@ -127,6 +127,29 @@ describe("ImageTextLoader", () => {
     await assert.rejects(collect(resumed, 2, 12), /past the end/);
   });
 
+  it("draws one of a sample's several captions per epoch, the same for a seed and position", async () => {
+    const base = await memoryDataset(8);
+    const multi: IndexedDataset = {
+      kind: "indexed",
+      size: base.size,
+      get: async (i) => ({ ...(await base.get(i) as ImageTextSample), captions: [`a${i}`, `b${i}`, `c${i}`] }),
+    };
+    const loader = loaderFor(multi, { seed: 4 });
+    const drawn = new Set<string>();
+    for (let epoch = 0; epoch < 8; epoch++) {
+      const captions = (await collect(loader, epoch)).flatMap((b) => b.captions);
+      const again = (await collect(loader, epoch, 4)).flatMap((b) => b.captions);
+      assert.deepEqual(again, captions.slice(4), "resuming mid-epoch draws the same captions");
+      const keys = keysOf(await collect(loader, epoch));
+      captions.forEach((c, j) => assert.equal(c.slice(1), keys[j].slice(1), `${c} belongs to ${keys[j]}`));
+      for (const c of captions) drawn.add(c);
+    }
+    for (let i = 0; i < 8; i++) {
+      const distinct = ["a", "b", "c"].filter((p) => drawn.has(`${p}${i}`)).length;
+      assert.ok(distinct >= 2, `sample ${i}: ${distinct} distinct captions over 8 epochs`);
+    }
+  });
+
   it("keeps at most `prefetch` samples ahead of the consumer", async () => {
     const ds = await memoryDataset(40);
     const loader = new ImageTextLoader(ds, { batchSize: 4, prefetch: 6, workers: 2, transform: SMALL_CLIP });

@@ -169,7 +169,7 @@ export class ImageTextLoader {
           // Marked as handled now: if the consumer stops early and the pool is closed, these
           // rejections are nobody's to await.
           result.catch(() => undefined);
-          window.push({ index, key: item.key, caption: item.caption, result });
+          window.push({ index, key: item.key, caption: drawCaption(item, mixSeed(this.options.seed, epoch, index, CAPTION_STREAM)), result });
         }
         const head = window.shift();
         if (!head) break;
@@ -249,6 +249,16 @@ export class ImageTextLoader {
       if (out) yield out;
     }
   }
+}
+
+/** Seeds the caption draw apart from the sample's augmentations (both keyed by seed, epoch, index). */
+const CAPTION_STREAM = 1;
+
+/** A row with several captions contributes one per epoch, drawn from where it is in the run. */
+function drawCaption(sample: ImageTextSample, seed: number): string {
+  const { captions } = sample;
+  if (!captions || captions.length < 2) return sample.caption;
+  return captions[new Generator(seed).int(captions.length)];
 }
 
 function makeBatch(

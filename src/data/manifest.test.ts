@@ -71,6 +71,22 @@ describe("openManifest", () => {
     ]);
   });
 
+  it("gives a row several captions from several keys or a JSONL array, and names a bad one", async () => {
+    const file = join(dir, "multi.jsonl");
+    await writeFile(file, '{"filepath": "a.png", "title": ["one", "two"], "name": "cat"}\n{"filepath": "b.png", "title": "three", "name": "dog"}\n');
+    assert.deepEqual(await all(file, { captionKey: ["title", "name"] }), [
+      { key: "a.png", image: join(dir, "a.png"), caption: "one", captions: ["one", "two", "cat"] },
+      { key: "b.png", image: join(dir, "b.png"), caption: "three", captions: ["three", "dog"] },
+    ]);
+    assert.deepEqual((await all(file))[0], { key: "a.png", image: join(dir, "a.png"), caption: "one", captions: ["one", "two"] });
+    assert.deepEqual((await all(file))[1], { key: "b.png", image: join(dir, "b.png"), caption: "three" });
+    const bad = join(dir, "badmulti.jsonl");
+    await writeFile(bad, '{"filepath": "a.png", "title": ["one", ""]}\n');
+    await rejectsAt(openManifest(bad), bad, 1, /no caption in "title" \(got \["one",""\]\)/);
+    await writeFile(bad, '{"filepath": "a.png", "title": []}\n');
+    await rejectsAt(openManifest(bad), bad, 1, /no caption in "title" \(got \[\]\)/);
+  });
+
   it("names the file and line 1 for a missing column, listing the header", async () => {
     const file = join(dir, "nocol.csv");
     await writeFile(file, "path,title\na.png,x\n");

@@ -11,8 +11,12 @@ export type ManifestFormat = "csv" | "tsv" | "jsonl";
 export interface ManifestOptions {
   /** Column (CSV/TSV) or field (JSONL) with the image path; open_clip's `--csv-img-key` default. */
   imageKey?: string;
-  /** Column or field with the caption; open_clip's `--csv-caption-key` default. */
-  captionKey?: string;
+  /**
+   * Column or field with the caption; open_clip's `--csv-caption-key` default. Several keys,
+   * or a JSONL field holding an array of strings, give a row several captions: training draws
+   * one per epoch, evaluation counts each.
+   */
+  captionKey?: string | readonly string[];
   /** By default from the extension: .csv, .tsv/.tab, .jsonl/.ndjson. */
   format?: ManifestFormat;
   /**
@@ -40,11 +44,12 @@ export class ManifestDataset implements IndexedDataset {
   readonly kind = "indexed";
   readonly file: string;
   private readonly images: string[];
-  private readonly captions: string[];
+  /** One caption, or a row's several captions. */
+  private readonly captions: Array<string | string[]>;
   private readonly labels: string[] | null;
   private readonly root: string;
 
-  constructor(file: string, images: string[], captions: string[], labels: string[] | null = null) {
+  constructor(file: string, images: string[], captions: Array<string | string[]>, labels: string[] | null = null) {
     this.file = file;
     this.images = images;
     this.captions = captions;
@@ -59,7 +64,10 @@ export class ManifestDataset implements IndexedDataset {
   async get(index: number): Promise<ImageTextSample> {
     // The key is the path as written: rows may share an image (COCO has five captions each).
     const key = this.images[index];
-    const sample: ImageTextSample = { key, image: resolve(this.root, key), caption: this.captions[index] };
+    const captions = this.captions[index];
+    const sample: ImageTextSample = typeof captions === "string"
+      ? { key, image: resolve(this.root, key), caption: captions }
+      : { key, image: resolve(this.root, key), caption: captions[0], captions };
     if (this.labels) sample.label = this.labels[index];
     return sample;
   }
@@ -77,7 +85,8 @@ export class ManifestDataset implements IndexedDataset {
  */
 export async function openManifest(file: string, options: ManifestOptions = {}): Promise<ManifestDataset> {
   const imageKey = options.imageKey ?? "filepath";
-  const captionKey = options.captionKey ?? "title";
+  const captionKeys = typeof options.captionKey === "string" ? [options.captionKey] : [...(options.captionKey ?? ["title"])];
+  if (captionKeys.length === 0) throw new DatasetError(file, "no caption key given");
   const format = options.format ?? FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
   if (!format) {
     throw new DatasetError(file, `cannot tell the manifest format from the extension; pass format "csv", "tsv" or "jsonl"`);
@@ -86,22 +95,28 @@ export async function openManifest(file: string, options: ManifestOptions = {}):
   if (!info?.isFile()) throw new NotFoundError(`manifest not found: ${file}`);
 
   const images: string[] = [];
-  const captions: string[] = [];
+  const captions: Array<string | string[]> = [];
   const labelKey = options.labelKey;
   const labels: string[] | null = labelKey === undefined ? null : [];
   const where = Object.entries(options.where ?? {});
-  const keys = [imageKey, captionKey, ...(labelKey === undefined ? [] : [labelKey]), ...where.map(([k]) => k)];
+  const keys = [imageKey, ...captionKeys, ...(labelKey === undefined ? [] : [labelKey]), ...where.map(([k]) => k)];
   const add = (record: Record<string, unknown>, line: number): void => {
     // CSV cells are strings; JSONL values are compared by their string form.
     if (where.some(([k, v]) => String(record[k]) !== v)) return;
     const image = record[imageKey];
-    const caption = record[captionKey];
     if (typeof image !== "string" || image.trim() === "") {
       throw new DatasetError(file, `no image path in "${imageKey}" (got ${JSON.stringify(image)})`, { line });
     }
-    if (typeof caption !== "string" || caption.trim() === "") {
-      throw new DatasetError(file, `no caption in "${captionKey}" (got ${JSON.stringify(caption)})`, { line });
-    }
+    const rowCaptions = captionKeys.flatMap((key) => {
+      const value = record[key];
+      const texts = Array.isArray(value) && value.length > 0 ? value : [value];
+      for (const text of texts) {
+        if (typeof text !== "string" || text.trim() === "") {
+          throw new DatasetError(file, `no caption in "${key}" (got ${JSON.stringify(value)})`, { line });
+        }
+      }
+      return texts as string[];
+    });
     let label: unknown;
     if (labelKey !== undefined) {
       label = record[labelKey];
@@ -110,7 +125,7 @@ export async function openManifest(file: string, options: ManifestOptions = {}):
       }
     }
     images.push(image);
-    captions.push(caption);
+    captions.push(rowCaptions.length === 1 ? rowCaptions[0] : rowCaptions);
     labels?.push(label as string);
   };
   if (format === "jsonl") await readJsonl(file, keys, add);

@@ -12,7 +12,7 @@ export interface OpenDataOptions {
   /** Manifest column with the image path; default the first present of filepath, image, image_path, file, path. */
   imageKey?: string;
   /** Manifest column with the caption; default the first present of title, caption, text. */
-  captionKey?: string;
+  captionKey?: string | readonly string[];
   /** Manifest column with the class name (zero-shot evaluation). */
   labelKey?: string;
   /**
@@ -76,7 +76,7 @@ export async function openImageTextData(source: string, options: OpenDataOptions
     return names.some((n) => SHARDS.test(n)) ? openWebDataset(source) : openImageFolder(source);
   }
   const columns = [".csv", ".tsv", ".tab", ".jsonl", ".ndjson"].includes(extname(source).toLowerCase()) ? await manifestColumns(source) : [];
-  const pick = (given: string | undefined, candidates: string[]): string | undefined => given ?? candidates.find((c) => columns.includes(c));
+  const pick = <T>(given: T | undefined, candidates: string[]): T | string | undefined => given ?? candidates.find((c) => columns.includes(c));
   const manifestOptions: ManifestOptions = {
     imageKey: pick(options.imageKey, IMAGE_KEYS),
     captionKey: pick(options.captionKey, CAPTION_KEYS),

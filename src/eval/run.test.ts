@@ -68,6 +68,12 @@ describe("evaluations as library calls", () => {
     assert.ok(r.textToImage.meanRank <= 12, "ranks among the 12 decoded images only");
   });
 
+  test("a row's several captions (several caption keys) each count as a caption of its image", async () => {
+    const set = await collectEvalSet(await openImageTextData(manifest, { captionKey: ["caption", "name"], where: { split: "val" } }));
+    assert.equal(set.captions.length, 2 * set.images.length);
+    assert.deepEqual(set.captionImage.slice(0, 4), [0, 0, 1, 1]);
+  });
+
   test("the prompt-sensitivity table has its four rows", async () => {
     const data = await openImageTextData(manifest, { labelKey: "name", where: { split: "val" } });
     const rows = await templateSensitivity(parts, data, { domainTemplate: "a drawing of a {}.", ensemble: { name: "simple", templates: ["a {}.", "the {}."] }, workers: 1 });

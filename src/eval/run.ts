@@ -58,8 +58,10 @@ export async function collectEvalSet(dataset: ImageTextDataset, limit = Infinity
       byKey.set(s.key, i);
       set.images.push({ key: s.key, image: s.image, label: s.label });
     }
-    set.captions.push(s.caption);
-    set.captionImage.push(i);
+    for (const caption of s.captions ?? [s.caption]) {
+      set.captions.push(caption);
+      set.captionImage.push(i);
+    }
   }
   if (set.images.length === 0) throw new ArgumentError("evaluation: the dataset has no usable rows");
   return set;

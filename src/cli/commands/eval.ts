@@ -7,7 +7,7 @@ import { DEFAULT_DOMAIN_TEMPLATE, retrievalEval, templateSensitivity, zeroShotEv
 import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.js";
 import { DEFAULT_TEMPLATES } from "../../pipelines/zero-shot.js";
-import { positiveInt } from "../options.js";
+import { collect, oneOrMany, positiveInt } from "../options.js";
 
 interface EvalFlags {
   model?: string;
@@ -15,7 +15,7 @@ interface EvalFlags {
   split?: string;
   splitKey: string;
   imageKey?: string;
-  captionKey?: string;
+  captionKey: string[];
   labelKey: string;
   templates?: string;
   domainTemplate: string;
@@ -38,7 +38,7 @@ async function open(flags: EvalFlags, needsLabels: boolean) {
   const parts = await loadClipParts(flags.model);
   const data = await openImageTextData(flags.data, {
     imageKey: flags.imageKey,
-    captionKey: flags.captionKey,
+    captionKey: oneOrMany(flags.captionKey),
     labelKey: needsLabels ? flags.labelKey : undefined,
     where: flags.split ? { [flags.splitKey]: flags.split } : undefined,
   });
@@ -57,7 +57,7 @@ function common(cmd: Command): Command {
     .option("--split <value>", "use the manifest rows whose split field equals this (e.g. test-style)")
     .option("--split-key <field>", "the manifest field holding the split", "split")
     .option("--image-key <field>", "manifest column with the image path (default: filepath, image, ...)")
-    .option("--caption-key <field>", "manifest column with the caption (default: title, caption, text)")
+    .option("--caption-key <field>", "manifest column with the caption (repeatable: each counts as a caption of its image; default: title, caption, text)", collect, [])
     .option("--limit <n>", "evaluate on the first N rows only", positiveInt("--limit"))
     .option("--batch-size <n>", "images per forward pass", positiveInt("--batch-size"))
     .option("--workers <n>", "image decoding threads", positiveInt("--workers"))

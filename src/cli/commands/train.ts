@@ -2,14 +2,14 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { percent } from "../../eval/table.js";
 import { MODEL_PRESETS } from "../../train/clip/presets.js";
 import { type TrainClipInput, trainClip } from "../../train/clip/index.js";
-import { collect, positiveInt, printJson } from "../options.js";
+import { collect, oneOrMany, positiveInt, printJson } from "../options.js";
 
 interface TrainClipFlags {
   data: string;
   split?: string;
   splitKey: string;
   imageKey?: string;
-  captionKey?: string;
+  captionKey: string[];
   evalData?: string;
   evalSplit?: string;
   labelKey: string;
@@ -62,7 +62,7 @@ const nonNegative = (name: string) => number(name, (n) => Number.isInteger(n) &&
 /** argv flags -> the trainer's options (validated there). */
 export function trainClipInput(f: TrainClipFlags): TrainClipInput {
   return {
-    data: f.data, split: f.split, splitKey: f.splitKey, imageKey: f.imageKey, captionKey: f.captionKey,
+    data: f.data, split: f.split, splitKey: f.splitKey, imageKey: f.imageKey, captionKey: oneOrMany(f.captionKey),
     evalData: f.evalData, evalSplit: f.evalSplit, labelKey: f.labelKey, evalLimit: f.evalLimit,
     evalTemplates: f.evalTemplate.length ? f.evalTemplate : undefined,
     modelConfig: f.modelConfig, init: f.init, tokenizer: f.tokenizer, freeze: f.freeze, train: f.train,
@@ -84,7 +84,7 @@ export function registerTrain(program: Command): void {
     .option("--split <value>", "train on the manifest rows whose split field equals this (e.g. train)")
     .option("--split-key <field>", "the manifest field holding the split", "split")
     .option("--image-key <field>", "manifest column with the image path (default: filepath, image, ...)")
-    .option("--caption-key <field>", "manifest column with the caption (default: title, caption, text)")
+    .option("--caption-key <field>", "manifest column with the caption (repeatable: a row's several captions, one drawn per epoch; default: title, caption, text)", collect, [])
     .option("--eval-data <source>", "held-out data evaluated every epoch (default: --data when --eval-split is given)")
     .option("--eval-split <value>", "evaluate on the rows whose split field equals this (e.g. val)")
     .option("--label-key <field>", "manifest field with the class name, for zero-shot accuracy", "name")

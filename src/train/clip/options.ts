@@ -15,7 +15,8 @@ export const trainClipOptionsSchema = z
     split: z.string().optional(),
     splitKey: z.string().default("split"),
     imageKey: z.string().optional(),
-    captionKey: z.string().optional(),
+    /** Several keys give each row several captions, one drawn per epoch. */
+    captionKey: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     /** Held-out data for the per-epoch evaluation; default `data` when `evalSplit` is set. */
     evalData: z.string().optional(),
     evalSplit: z.string().optional(),
