@@ -6,6 +6,7 @@ import {
   type CorpusItem,
   type EmojibaseEntry,
   fontAwesomeItems,
+  iconifySlug,
   type ImageSource,
   joinEmoji,
   lucideItems,
@@ -24,6 +25,10 @@ describe("metadata joins", () => {
     assert.equal(normalizeName("flag: Egypt"), "flag of egypt");
     assert.equal(normalizeName("keycap: 1"), "keycap, 1");
     assert.equal(normalizeName("Face-Grin  Beam"), "face grin beam");
+    // Iconify's emoji sets without a code point table are joined by these slugs.
+    assert.equal(iconifySlug("flag: Côte d’Ivoire"), "flag-cote-d-ivoire");
+    assert.equal(iconifySlug("grinning face with big eyes"), "grinning-face-with-big-eyes");
+    assert.equal(iconifySlug("keycap: *"), "keycap");
   });
 
   it("joins emoji art to Emojibase labels by code point, across styles, without components", () => {

@@ -4,6 +4,7 @@ export { type CorpusPackage, installPackages, PACKAGES } from "./packages.js";
 export { renderPng } from "./render.js";
 export {
   type CorpusItem,
+  iconifySlug,
   type ImageSource,
   joinEmoji,
   normalizeHexcode,

@@ -45,6 +45,30 @@ export const PACKAGES: readonly CorpusPackage[] = [
     attribution: "Fluent Emoji (flat) by Microsoft Corporation (github.com/microsoft/fluentui-emoji), MIT licence; via Iconify.",
   },
   {
+    name: "@iconify-json/fluent-emoji",
+    version: "1.2.7",
+    licence: "MIT",
+    attribution: "Fluent Emoji (color) by Microsoft Corporation (github.com/microsoft/fluentui-emoji), MIT licence; via Iconify.",
+  },
+  {
+    name: "@iconify-json/noto-v1",
+    version: "1.2.5",
+    licence: "Apache-2.0",
+    attribution: "Noto Emoji, an earlier design, by Google Inc. (github.com/googlefonts/noto-emoji), Apache License 2.0; via Iconify.",
+  },
+  {
+    name: "@iconify-json/emojione",
+    version: "1.2.3",
+    licence: "CC-BY-4.0",
+    attribution: "Emoji One (colored) artwork (github.com/EmojiTwo/emojitwo), CC BY 4.0; via Iconify.",
+  },
+  {
+    name: "@iconify-json/emojione-v1",
+    version: "1.2.3",
+    licence: "CC-BY-SA-4.0",
+    attribution: "Emoji artwork provided by EmojiOne (github.com/joypixels/emojione-legacy, version 1), CC BY-SA 4.0; via Iconify.",
+  },
+  {
     name: "@fortawesome/fontawesome-free",
     version: "7.3.1",
     licence: "CC-BY-4.0",

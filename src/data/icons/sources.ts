@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { VlmError } from "../../errors.js";
 
@@ -29,6 +29,10 @@ export const STYLES: readonly StyleInfo[] = [
   { id: "twitter", domain: "emoji", label: "Twemoji", package: "emoji-datasource-twitter" },
   { id: "openmoji", domain: "emoji", label: "OpenMoji", package: "openmoji" },
   { id: "fluent", domain: "emoji", label: "Fluent", package: "@iconify-json/fluent-emoji-flat" },
+  { id: "fluent-color", domain: "emoji", label: "Fluent color", package: "@iconify-json/fluent-emoji" },
+  { id: "noto-v1", domain: "emoji", label: "old Noto", package: "@iconify-json/noto-v1" },
+  { id: "emojione", domain: "emoji", label: "EmojiOne", package: "@iconify-json/emojione" },
+  { id: "emojione-v1", domain: "emoji", label: "EmojiOne v1", package: "@iconify-json/emojione-v1" },
   { id: "fa-solid", domain: "icon", label: "solid", package: "@fortawesome/fontawesome-free" },
   { id: "fa-regular", domain: "icon", label: "outline", package: "@fortawesome/fontawesome-free" },
   { id: "fa-brands", domain: "icon", label: "logo", package: "@fortawesome/fontawesome-free" },
@@ -180,12 +184,28 @@ function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, "utf8")) as T;
 }
 
-/** Fluent Emoji (Iconify JSON): SVG bodies on a shared viewBox, names by code point in chars.json. */
-function fluentArt(dir: string): Map<string, ImageSource> {
+/** Emojibase's label as Iconify spells icon names: "flag: Japan" -> "flag-japan". */
+export function iconifySlug(label: string): string {
+  return label
+    .toLowerCase()
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+}
+
+/**
+ * An Iconify JSON emoji set: SVG bodies on a shared viewBox, found by code point through the
+ * set's chars.json when it lists any, else by name (`hexBySlug`, from Emojibase's labels; names
+ * that match no label, such as skin-tone variants, are left out).
+ */
+function iconifyArt(dir: string, hexBySlug: ReadonlyMap<string, string>): Map<string, ImageSource> {
   const set = readJson<{ icons: Record<string, { body: string; width?: number; height?: number }>; aliases?: Record<string, { parent: string }>; width?: number; height?: number }>(join(dir, "icons.json"));
-  const chars = readJson<Record<string, string>>(join(dir, "chars.json"));
+  const charsFile = join(dir, "chars.json");
+  const chars = existsSync(charsFile) ? Object.entries(readJson<Record<string, string>>(charsFile)) : [];
+  const hexOf = chars.length > 0 ? chars : Object.keys(set.icons).flatMap((name) => (hexBySlug.has(name) ? [[hexBySlug.get(name)!, name] as [string, string]] : []));
   const art = new Map<string, ImageSource>();
-  for (const [hex, iconName] of Object.entries(chars)) {
+  for (const [hex, iconName] of hexOf) {
     const icon = set.icons[iconName] ?? set.icons[set.aliases?.[iconName]?.parent ?? ""];
     if (!icon) continue;
     const w = icon.width ?? set.width ?? 16;
@@ -218,14 +238,17 @@ function openmojiArt(dir: string): Map<string, ImageSource> {
 export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; unmatched: Map<string, number> } {
   const nm = join(packagesDir, "node_modules");
   const base = join(nm, "emojibase-data");
+  const emojibase = readJson<EmojibaseEntry[]>(join(base, "en", "data.json"));
+  const hexBySlug = new Map(emojibase.map((e) => [iconifySlug(e.label), e.hexcode]));
+  const iconify = (id: string) => iconifyArt(join(nm, STYLES.find((s) => s.id === id)!.package), hexBySlug);
   const art = new Map<string, Map<string, ImageSource>>([
     ["google", datasourceArt(join(nm, "emoji-datasource-google"), "google")],
     ["twitter", datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
     ["openmoji", openmojiArt(join(nm, "openmoji"))],
-    ["fluent", fluentArt(join(nm, "@iconify-json/fluent-emoji-flat"))],
+    ...["fluent", "fluent-color", "noto-v1", "emojione", "emojione-v1"].map((id) => [id, iconify(id)] as const),
   ]);
   const emoji = joinEmoji(
-    readJson<EmojibaseEntry[]>(join(base, "en", "data.json")),
+    emojibase,
     readJson<EmojibaseGroups>(join(base, "meta", "groups.json")),
     readJson<Record<string, string | string[]>>(join(base, "en", "shortcodes", "iamcal.json")),
     art,
