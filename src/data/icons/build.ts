@@ -16,7 +16,7 @@ export interface IconCorpusOptions {
   /** Side of the rendered PNGs; default 64 (the emoji-datasource bitmaps are 64 px). */
   size?: number;
   seed?: number;
-  /** Default "twitter": the same emoji as Noto, OpenMoji and Fluent, drawn differently. */
+  /** Default "twitter": the same emoji as the other emoji styles, drawn differently. */
   heldOutStyle?: string;
   /** Default 150. */
   heldOutNames?: number;

@@ -90,7 +90,7 @@ export interface EmojibaseGroups {
 
 /**
  * Joins emoji art to Emojibase labels by code point. Every style gets the Emojibase name, so
- * "grinning face" is one class across Noto, Twemoji, OpenMoji and Fluent. Skin-tone variants
+ * "grinning face" is one class across every emoji style. Skin-tone variants
  * (Emojibase lists them under `skins`, not at the top level) and the "component" group (bare
  * skin-tone and hair swatches) are left out; art without an Emojibase entry is counted, not used.
  */
