@@ -2,8 +2,8 @@
 // query row at a time, so the [lq, lk] score matrix never exists beyond one row per thread
 // (unless the caller asks for the softmax weights, which training keeps for the backward).
 // Rows of all (batch, head) pairs are split across threads in one pool job. The backward
-// works one query row at a time too, with threads owning whole key/value heads so that
-// their gradient rows have a single writer.
+// works a head at a time from the saved softmax weights, with threads owning whole
+// key/value heads so that their gradient rows have a single writer.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -203,8 +203,8 @@ void attend_row_portable(const Row& r, int64_t d, float scale, float* s) {
   }
 }
 
-// One query row of the backward: its gradient row, the key and value rows it saw, and the
-// gradient rows of those keys and values (kv_row apart), which this call adds to.
+// One query row of the portable backward: its gradient row, the key and value rows it saw,
+// and the gradient rows of those keys and values (kv_row apart), which this call adds to.
 struct GradRow {
   const float* q;         // [d]
   const float* k;         // visible rows of d, kv_row apart
