@@ -123,6 +123,14 @@ describe("vlm errors are one line and exit 1", { skip }, () => {
   });
 });
 
+test("output piped into a reader that has already gone (| true) ends quietly, exit 0", () => {
+  const cli = [process.execPath, "--import", "tsx", entry].map((a) => `'${a}'`).join(" ");
+  // `true` exits without reading, long before the CLI has started: its first write gets EPIPE.
+  const r = spawnSync("bash", ["-c", `${cli} train clip --help | true; echo "status \${PIPESTATUS[0]}"`], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.stdout.trim(), "status 0", r.stderr);
+  assert.equal(r.stderr, "");
+});
+
 test("vlm demo trains and reports accuracy", () => {
   const r = vlm("demo", "--steps", "3");
   assert.equal(r.code, 0, r.stderr);

@@ -35,7 +35,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `vlm ... | head` closes stdout early: that is the reader being done, not an error, so the
+ * process ends quietly (as `cat` does) instead of dying with an unhandled EPIPE.
+ */
+function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyWhenStdoutCloses();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
