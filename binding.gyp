@@ -8,7 +8,8 @@
         "src/backend/native/attention.cc",
         "src/backend/native/norms.cc",
         "src/backend/native/activations.cc",
-        "src/backend/native/thread_pool.cc"
+        "src/backend/native/thread_pool.cc",
+        "src/backend/native/malloc_tuning.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

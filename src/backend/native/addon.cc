@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "malloc_tuning.h"
 #include "thread_pool.h"
 
 namespace {
@@ -57,12 +58,16 @@ float* f32_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int64
 // Elements spanned by `count` matrices of `size` elements, `stride` apart.
 int64_t extent(int64_t count, int64_t stride, int64_t size) { return count == 0 ? 0 : (count - 1) * stride + size; }
 
+// Whether tune_malloc applied its settings when the addon loaded (Init).
+bool malloc_tuned = false;
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("isa", vlm::isa_name(vlm::isa()));
   o.Set("threads", vlm::pool().size());
   o.Set("defaultThreads", vlm::default_threads());
   o.Set("attentionBlhd", true);  // attention reads [B, L, H, D] when its 16th argument is true
+  o.Set("mallocTuned", malloc_tuned);
   return o;
 }
 
@@ -311,6 +316,9 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Once per process (a worker thread loading the addon again finds it done).
+  static const bool tuned = vlm::tune_malloc();
+  malloc_tuned = tuned;
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("packB", Napi::Function::New(env, PackB));

@@ -76,6 +76,8 @@ export interface NativeInfo {
   defaultThreads: number;
   /** The addon's attention takes the "blhd" layout (absent from addons built before it). */
   attentionBlhd?: boolean;
+  /** glibc keeps freed memory mapped for reuse (set on load; VLM_MALLOC_TUNING=0 opts out). */
+  mallocTuned?: boolean;
 }
 
 /** Order matches vlm::Activation in kernels.h. */

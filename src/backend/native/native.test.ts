@@ -107,6 +107,21 @@ function forThreads(body: (threads: number) => void): void {
   }
 }
 
+describe("native addon load", { skip }, () => {
+  it("keeps freed memory mapped on Linux glibc, unless VLM_MALLOC_TUNING=0", () => {
+    const header = process.report.getReport().header as { glibcVersionRuntime?: string };
+    const glibc = process.platform === "linux" && header.glibcVersionRuntime !== undefined;
+    assert.equal(nativeInfo().mallocTuned, glibc && process.env.VLM_MALLOC_TUNING !== "0");
+    const index = new URL("./index.ts", import.meta.url).href;
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "-e", `import(${JSON.stringify(index)}).then((m) => console.log(m.nativeInfo().mallocTuned))`],
+      { env: { ...process.env, VLM_MALLOC_TUNING: "0" }, encoding: "utf8" },
+    );
+    assert.equal(run.stdout.trim(), "false", run.stderr);
+  });
+});
+
 describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip }, () => {
   it("matmul: every size mix, all transpose flags, 1 and 2 threads", () => {
     forThreads(() => {
