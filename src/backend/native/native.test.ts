@@ -109,7 +109,7 @@ function forThreads(body: (threads: number) => void): void {
 
 describe("native addon load", { skip }, () => {
   it("keeps freed memory mapped on Linux glibc, unless VLM_MALLOC_TUNING=0", () => {
-    const header = process.report.getReport().header as { glibcVersionRuntime?: string };
+    const { header } = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
     const glibc = process.platform === "linux" && header.glibcVersionRuntime !== undefined;
     assert.equal(nativeInfo().mallocTuned, glibc && process.env.VLM_MALLOC_TUNING !== "0");
     const index = new URL("./index.ts", import.meta.url).href;
