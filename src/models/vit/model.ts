@@ -7,7 +7,7 @@
 import { ShapeError } from "../../errors.js";
 import { Conv2d, Embedding, LayerNorm, Linear, Module, param } from "../../nn/index.js";
 import {
-  Tensor, add, concat, expand, flatten, interpolateBicubic, noGrad, permute, randn, slice, transpose,
+  Tensor, add, concat, expand, interpolateBicubic, linear, noGrad, permute, randn, slice,
 } from "../../tensor/index.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Encoder } from "./encoder.js";
@@ -45,11 +45,28 @@ export class ViTEmbeddings extends Module {
         `image ${formatShape(pixels.shape)} gives a ${gh}x${gw} patch grid, the model was trained on ${this.gridSize}x${this.gridSize}; resize it or pass interpolatePosEncoding`,
       );
     }
-    const patches = transpose(flatten(this.patch_embedding.forward(pixels), 2), 1, 2); // [B, N, D]
+    const patches = this.embedPatches(pixels, gh, gw); // [B, N, D]
     const d = patches.shape[2];
     const cls = expand(this.class_embedding.reshape(1, 1, d), [b, 1, d]); // [B, 1, D]
     const tokens = concat([cls, patches], 1); // [B, 1 + N, D]
     return add(tokens, this.positions(gh, gw)); // [B, 1 + N, D]
+  }
+
+  /**
+   * The strided conv as what it is, one linear map of each flattened patch: the patches are
+   * unfolded by one permute and projected by a single GEMM over the whole batch (a conv call
+   * runs one small GEMM per image, and its [B, D, gh, gw] output needs transposing back).
+   * Pixels past the last whole patch are dropped, as the conv drops them.
+   */
+  private embedPatches(pixels: Tensor, gh: number, gw: number): Tensor {
+    const [b, c, h, w] = pixels.shape;
+    const p = this.patchSize;
+    let whole = pixels;
+    if (h !== gh * p) whole = slice(whole, 2, 0, gh * p);
+    if (w !== gw * p) whole = slice(whole, 3, 0, gw * p);
+    const unfolded = permute(whole.reshape(b, c, gh, p, gw, p), [0, 2, 4, 1, 3, 5]).reshape(b, gh * gw, c * p * p);
+    const { weight, bias } = this.patch_embedding; // weight [D, C, p, p], flattened in the same (c, y, x) order
+    return linear(unfolded, weight.reshape(weight.shape[0], c * p * p), bias); // [B, N, D]
   }
 
   /** Position embeddings for a gh x gw grid: [1 + gh * gw, D]. */
