@@ -11,7 +11,7 @@ import { Tensor } from "../tensor.js";
  * reference (src/backend/js/backward.ts) on a backend without `activationBackward`.
  */
 function activation(x: Tensor, kernel: ActivationKind): Tensor {
-  const out = new Float32Array(x.size);
+  const out = takeFloat32(x.size);
   getBackend()[kernel](x.f32(kernel), out);
   const result = new Tensor(out, x.shape);
   if (needsGrad(x)) {

@@ -94,7 +94,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
   const qd = q.f32("attention");
   const kd = k.f32("attention");
   const vd = v.f32("attention");
-  const out = new Float32Array(qd.length);
+  const out = takeFloat32(qd.length);
   const backend = getBackend();
   if (!needsGrad(q, k, v)) {
     backend.attention(qd, kd, vd, out, p);
@@ -103,7 +103,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
   // A backend without the backward kernel (or this layout) runs both directions in js.
   const readsLayout = layout === "bhld" || !!backend.attentionLayouts?.includes(layout);
   const kernels = backend.attentionBackward && readsLayout ? backend : jsBackend;
-  const probs = new Float32Array(p.batch * p.heads * p.lq * p.lk);
+  const probs = takeFloat32(p.batch * p.heads * p.lq * p.lk);
   kernels.attention(qd, kd, vd, out, { ...p, probs });
   const y = new Tensor(out, q.shape);
   y.setGradFn({

@@ -4,6 +4,7 @@
  */
 import { needsGrad, noGrad } from "../autograd.js";
 import { Tensor, addArrays } from "../tensor.js";
+import { takeFloat32 } from "../recycled.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../shape.js";
 import { erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/js/math.js";
 import { expand } from "./layout.js";
@@ -200,7 +201,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   let out: Tensor;
   if (sameShape(x.shape, y.shape)) {
     // Residual sums: megabytes, worth the backend's threads.
-    out = new Tensor(new Float32Array(x.size), x.shape);
+    out = new Tensor(takeFloat32(x.size), x.shape);
     addArrays(x.f32("add"), y.f32("add"), out.f32());
   } else {
     out = arithmetic(x, y, addRows, addRows, (p, q) => p + q, "add");

@@ -44,7 +44,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   // An operand that is neither the full batch nor a single matrix is materialised.
   const aFull = sizeOf(batchA) === 1 || sameShape(batchA, batchShape) ? a : expand(a, [...batchShape, ar, ac]);
   const bFull = sizeOf(batchB) === 1 || sameShape(batchB, batchShape) ? b : expand(b, [...batchShape, br, bc]);
-  const out = new Float32Array(batch * m * n);
+  const out = takeFloat32(batch * m * n);
   getBackend().matmul(aFull.f32("matmul"), bFull.f32("matmul"), out, {
     batch, m, n, k, transA, transB,
     strideA: sizeOf(aFull.shape.slice(0, -2)) === 1 ? 0 : m * k,
@@ -90,7 +90,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   // Not x.size / inFeatures: that is NaN when inFeatures = 0 (the output is then just the bias).
   const rows = sizeOf(x.shape.slice(0, -1));
-  const out = new Float32Array(rows * outFeatures);
+  const out = takeFloat32(rows * outFeatures);
   getBackend().matmul(x.f32("linear"), weight.f32("linear"), out, {
     batch: 1, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, strideA: 0, strideB: 0,
     bias: bias ? bias.f32("linear") : undefined,

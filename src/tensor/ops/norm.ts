@@ -24,7 +24,7 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
   checkAffine(x, bias, "bias", "layerNorm");
   const cols = x.shape[x.ndim - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const out = new Float32Array(x.size);
+  const out = takeFloat32(x.size);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   const xd = x.f32("layerNorm");
@@ -61,7 +61,7 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
   checkAffine(x, weight, "weight", "rmsNorm");
   const cols = x.shape[x.ndim - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const out = new Float32Array(x.size);
+  const out = takeFloat32(x.size);
   const rstd = new Float32Array(rows);
   const xd = x.f32("rmsNorm");
   const w = weight ? weight.f32("rmsNorm") : null;
