@@ -233,13 +233,84 @@ inline void copy_runs(const float* src, int64_t cs, int64_t kcb, float* dst) {
 }
 
 // A rows [i0, i0 + rows) x k range [p0, p0 + kcb) into consecutive R x kcb panels, each stored
+// R rows of row-major A (rs apart), kcb values each, into one k-major panel: a transpose. Done
+// element by element it took as long as the multiply itself for n = 128 (A is packed once per
+// column block, so a narrow B leaves few FLOPs per packed value), so 8 k steps at a time are
+// transposed in registers: 8x8 blocks for rows in eights, 4x4 pairs for a group of four.
+VLM_AVX2 void pack_a_rows_avx2(const float* src, int64_t rs, int R, int64_t kcb, float* dst) {
+  const int64_t full = kcb & ~int64_t{7};
+  int r0 = 0;
+  for (; r0 + 8 <= R; r0 += 8) {
+    const float* s = src + r0 * rs;
+    for (int64_t p = 0; p < full; p += 8) {
+      __m256 row[8];
+      for (int r = 0; r < 8; ++r) row[r] = _mm256_loadu_ps(s + r * rs + p);
+      const __m256 t0 = _mm256_unpacklo_ps(row[0], row[1]), t1 = _mm256_unpackhi_ps(row[0], row[1]);
+      const __m256 t2 = _mm256_unpacklo_ps(row[2], row[3]), t3 = _mm256_unpackhi_ps(row[2], row[3]);
+      const __m256 t4 = _mm256_unpacklo_ps(row[4], row[5]), t5 = _mm256_unpackhi_ps(row[4], row[5]);
+      const __m256 t6 = _mm256_unpacklo_ps(row[6], row[7]), t7 = _mm256_unpackhi_ps(row[6], row[7]);
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+      const __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+      const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+      const __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+      const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+      const __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+      const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+      const __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+      float* d = dst + p * R + r0;
+      _mm256_storeu_ps(d + 0 * R, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + 1 * R, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * R, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * R, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * R, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * R, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * R, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * R, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  for (; r0 + 4 <= R; r0 += 4) {
+    const float* s = src + r0 * rs;
+    for (int64_t p = 0; p < full; p += 8) {
+      __m256 row[4];
+      for (int r = 0; r < 4; ++r) row[r] = _mm256_loadu_ps(s + r * rs + p);
+      __m128 lo0 = _mm256_castps256_ps128(row[0]), lo1 = _mm256_castps256_ps128(row[1]);
+      __m128 lo2 = _mm256_castps256_ps128(row[2]), lo3 = _mm256_castps256_ps128(row[3]);
+      __m128 hi0 = _mm256_extractf128_ps(row[0], 1), hi1 = _mm256_extractf128_ps(row[1], 1);
+      __m128 hi2 = _mm256_extractf128_ps(row[2], 1), hi3 = _mm256_extractf128_ps(row[3], 1);
+      _MM_TRANSPOSE4_PS(lo0, lo1, lo2, lo3);
+      _MM_TRANSPOSE4_PS(hi0, hi1, hi2, hi3);
+      float* d = dst + p * R + r0;
+      _mm_storeu_ps(d + 0 * R, lo0);
+      _mm_storeu_ps(d + 1 * R, lo1);
+      _mm_storeu_ps(d + 2 * R, lo2);
+      _mm_storeu_ps(d + 3 * R, lo3);
+      _mm_storeu_ps(d + 4 * R, hi0);
+      _mm_storeu_ps(d + 5 * R, hi1);
+      _mm_storeu_ps(d + 6 * R, hi2);
+      _mm_storeu_ps(d + 7 * R, hi3);
+    }
+  }
+  // Rows left over (R = 6 leaves two) for the full k steps, then every row for the tail.
+  for (int r = r0; r < R; ++r) {
+    const float* s = src + r * rs;
+    for (int64_t p = 0; p < full; ++p) dst[p * R + r] = s[p];
+  }
+  for (int r = 0; r < R; ++r) {
+    const float* s = src + r * rs;
+    for (int64_t p = full; p < kcb; ++p) dst[p * R + r] = s[p];
+  }
+}
+
 // k-major (R values per k step), R = mr except for a shorter last panel.
 void pack_a(const float* a, int64_t rs, int64_t cs, int64_t i0, int64_t rows, int64_t p0, int64_t kcb, int mr,
             float* dst) {
+  const bool avx2 = isa() != Isa::Portable;
   for (int64_t ir = 0; ir < rows; ir += mr) {
     const int R = static_cast<int>(std::min<int64_t>(mr, rows - ir));
     const float* src = a + (i0 + ir) * rs + p0 * cs;
-    if (cs == 1) {
+    if (cs == 1 && avx2) {
+      pack_a_rows_avx2(src, rs, R, kcb, dst);
+    } else if (cs == 1) {
       for (int r = 0; r < R; ++r) {
         const float* s = src + r * rs;
         for (int64_t p = 0; p < kcb; ++p) dst[p * R + r] = s[p];
