@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -744,15 +745,65 @@ bool use_k_blocked(const GemmArgs& g, const KernelSet& ks) {
   return g.batch == 1 && g.m <= 1024 && g.k > 4 * ks.kc;
 }
 
+// Largest C (floats) that gemm_k_split gives each extra thread a private copy of.
+constexpr int64_t kSplitMaxC = int64_t{1} << 18;
+
+// A small C over a long k (weight gradients: 128 x 128 from 8320 rows) with the k blocks split
+// between threads: each packs only its own share of A and B and multiplies it into its own C
+// (the caller's for thread 0), and the copies are summed at the end. Splitting C instead had
+// every thread pack all of A, and synchronise twice per k block.
+void gemm_k_split(const GemmArgs& g, const KernelSet& ks, int want) {
+  const int64_t kc = kc_for(g.k, ks);
+  const int64_t blocks = ceil_div(g.k, kc);
+  const int64_t panels = ceil_div(g.n, ks.nr);
+  const int64_t size = g.m * g.n;
+  const int most = static_cast<int>(std::min<int64_t>(want, blocks));
+  // The extra threads' copies of C, held by the calling thread (a thread may run several shares).
+  thread_local AlignedFloats partial_storage;
+  float* partial = partial_storage.reserve(static_cast<size_t>(std::max(most - 1, 1) * size));
+  std::atomic<int> used{1};
+  pool().run(most, [&](int tid, int nt) {
+    thread_local AlignedFloats block_storage, abuf_storage;
+    float* bblock = block_storage.reserve(static_cast<size_t>(kc * panels * ks.nr));
+    float* abuf = abuf_storage.reserve(static_cast<size_t>(ks.mc) * ks.kc);
+    GemmArgs own = g;
+    float* c = g.c;
+    if (tid > 0) {
+      // Later k blocks add into zeros of their own; the bias comes in once, with thread 0's.
+      c = partial + (tid - 1) * size;
+      std::fill(c, c + size, 0.0f);
+      own.accumulate = true;
+      own.bias = nullptr;
+      used.store(nt, std::memory_order_relaxed);
+    }
+    const int64_t rs = g.trans_b ? 1 : g.n, cs = g.trans_b ? g.k : 1;
+    int64_t b0, b1;
+    split_range(blocks, nt, tid, &b0, &b1);
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const int64_t p0 = bi * kc, kcb = std::min<int64_t>(kc, g.k - p0);
+      pack_b_block(g.b, rs, cs, g.n, ks.nr, p0, kcb, 0, panels, bblock, [](float v) { return v; });
+      multiply_kc_block(ks, own, g.a, p0, kcb, bblock, 0, c, 0, g.m, 0, g.n, abuf);
+    }
+  });
+  for (int t = 1; t < used.load(std::memory_order_relaxed); ++t) {
+    const float* add = partial + (t - 1) * size;
+    for (int64_t i = 0; i < size; ++i) g.c[i] += add[i];
+  }
+}
+
 void gemm_k_blocked(const GemmArgs& g, const KernelSet& ks) {
   const int64_t kc = kc_for(g.k, ks);
   const int64_t panels = ceil_div(g.n, ks.nr);
-  thread_local AlignedFloats block_storage;
-  float* bblock = block_storage.reserve(static_cast<size_t>(kc * panels * ks.nr));
-  const int64_t rs = g.trans_b ? 1 : g.n, cs = g.trans_b ? g.k : 1;
   const int64_t flops = g.m * g.n * kc;
   const int64_t tiles = ceil_div(g.m, ks.mr) * panels;
   const int want = flops < kParallelGrain * 8 ? 1 : static_cast<int>(std::min<int64_t>(tiles, INT_MAX));
+  if (want > 1 && pool().size() > 1 && g.m * g.n <= kSplitMaxC) {
+    gemm_k_split(g, ks, want);
+    return;
+  }
+  thread_local AlignedFloats block_storage;
+  float* bblock = block_storage.reserve(static_cast<size_t>(kc * panels * ks.nr));
+  const int64_t rs = g.trans_b ? 1 : g.n, cs = g.trans_b ? g.k : 1;
   for (int64_t p0 = 0; p0 < g.k; p0 += kc) {
     const int64_t kcb = std::min<int64_t>(kc, g.k - p0);
     pool().run(std::min<int64_t>(want, panels), [&](int tid, int nt) {

@@ -157,7 +157,8 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
       // k split into equal blocks (769 = 3 x 257 ..., 1031 uneven) with A transposed (weight
       // gradients g^T x: every A panel height), row strips of C over several k blocks,
       // bias on the first block only and accumulate into C.
-      // k > 4 kc (every ISA) with few rows: B packed one k block at a time.
+      // k > 4 kc (every ISA) with few rows: B packed one k block at a time, and on two threads
+      // the k blocks split between them (each its own copy of C, summed at the end).
       for (const [m, n, k] of [[157, 45, 769], [13, 130, 1031], [200, 33, 2000], [70, 300, 1700]]) {
         const bias = randn(n, m + n + k);
         checkGemm(gemmCase(m, n, k, { transA: true }));
