@@ -459,11 +459,13 @@ void compute_rect(const KernelSet& ks, const GemmArgs& g, const float* a, const 
   }
 }
 
-// Thread grid tm x tn over (row panels, column panels) minimising the largest share.
+// Thread grid tm x tn over (row panels, column panels) minimising the largest share; on a tie,
+// rows are split: threads sharing a row range each pack the same A panels (for n = 128 a
+// column split doubled the packing of A for no fewer FLOPs per thread).
 void choose_grid(int64_t m, int64_t n, const KernelSet& ks, int nt, int* tm, int* tn) {
   const int64_t pm = ceil_div(m, ks.mr), pn = ceil_div(n, ks.nr);
   int64_t best = INT64_MAX;
-  for (int cand = nt; cand >= 1; --cand) {
+  for (int cand = 1; cand <= nt; ++cand) {
     if (nt % cand != 0) continue;
     const int64_t cost = ceil_div(pm, nt / cand) * ks.mr * ceil_div(pn, cand) * ks.nr;
     if (cost < best) {
