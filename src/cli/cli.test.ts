@@ -140,10 +140,12 @@ test("vlm demo trains and reports accuracy", () => {
 describe("the shipped default model", () => {
   const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
   test("vlm classify works with no --model, offline", () => {
-    const r = vlm("classify", join(examples, "cat-face.png"), join(examples, "rocket.png"), "--labels", "cat face,rocket,pizza", "--json");
+    // The README's first command: four Twemoji drawings, an art style the model never saw.
+    const images = ["cat-face", "pizza", "rocket", "umbrella"].map((n) => join(examples, `${n}.png`));
+    const r = vlm("classify", ...images, "--labels", "cat face,dog face,rocket,airplane,pizza,banana,umbrella,snowman", "--json");
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as Array<{ labels: Array<{ label: string; score: number }> }>;
-    assert.deepEqual(rows.map((row) => row.labels[0].label), ["cat face", "rocket"]);
+    assert.deepEqual(rows.map((row) => row.labels[0].label), ["cat face", "pizza", "rocket", "umbrella"]);
   });
   test("vlm embed gives 128-d unit vectors", () => {
     const r = vlm("embed", "--text", "an emoji of a cat face", "--json");
