@@ -259,20 +259,26 @@ Napi::Value RmsNormBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The shape arguments both attention entry points take in this order, from index `first`:
+// batch, heads, kvHeads, lq, lk, headDim, scale, causal.
+void read_attention_shape(const Napi::CallbackInfo& info, size_t first, vlm::AttentionArgs& a) {
+  a.batch = int_arg(info, first, "batch");
+  a.heads = int_arg(info, first + 1, "heads");
+  a.kv_heads = int_arg(info, first + 2, "kvHeads");
+  a.lq = int_arg(info, first + 3, "lq");
+  a.lk = int_arg(info, first + 4, "lk");
+  a.head_dim = int_arg(info, first + 5, "headDim");
+  a.scale = static_cast<float>(num_arg(info, first + 6, "scale"));
+  a.causal = bool_arg(info, first + 7);
+  if (a.kv_heads == 0 || a.heads % a.kv_heads != 0) fail(info.Env(), "heads must be a multiple of kvHeads");
+}
+
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   vlm::AttentionArgs a;
-  a.batch = int_arg(info, 4, "batch");
-  a.heads = int_arg(info, 5, "heads");
-  a.kv_heads = int_arg(info, 6, "kvHeads");
-  a.lq = int_arg(info, 7, "lq");
-  a.lk = int_arg(info, 8, "lk");
-  a.head_dim = int_arg(info, 9, "headDim");
-  a.scale = static_cast<float>(num_arg(info, 10, "scale"));
-  a.causal = bool_arg(info, 11);
+  read_attention_shape(info, 4, a);
   a.mask_batch = int_arg(info, 13, "maskBatch");
   a.mask_heads = int_arg(info, 14, "maskHeads");
   a.blhd = info.Length() > 15 && bool_arg(info, 15);  // same element counts in either layout
-  if (a.kv_heads == 0 || a.heads % a.kv_heads != 0) fail(info.Env(), "heads must be a multiple of kvHeads");
   if ((a.mask_batch != 1 && a.mask_batch != a.batch) || (a.mask_heads != 1 && a.mask_heads != a.heads)) {
     fail(info.Env(), "maskBatch/maskHeads must be 1 or batch/heads");
   }
@@ -291,16 +297,8 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   vlm::AttentionGradArgs g;
   vlm::AttentionArgs& a = g.forward;
-  a.batch = int_arg(info, 8, "batch");
-  a.heads = int_arg(info, 9, "heads");
-  a.kv_heads = int_arg(info, 10, "kvHeads");
-  a.lq = int_arg(info, 11, "lq");
-  a.lk = int_arg(info, 12, "lk");
-  a.head_dim = int_arg(info, 13, "headDim");
-  a.scale = static_cast<float>(num_arg(info, 14, "scale"));
-  a.causal = bool_arg(info, 15);
+  read_attention_shape(info, 8, a);
   a.blhd = bool_arg(info, 16);
-  if (a.kv_heads == 0 || a.heads % a.kv_heads != 0) fail(info.Env(), "heads must be a multiple of kvHeads");
   const int64_t q_len = a.batch * a.heads * a.lq * a.head_dim;
   const int64_t kv_len = a.batch * a.kv_heads * a.lk * a.head_dim;
   a.q = f32_arg(info, 0, "q", q_len);
