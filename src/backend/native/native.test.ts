@@ -619,13 +619,23 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
   });
 
   describe("attention", () => {
+    /** Random q, k, v of the sizes `p` describes, each from its own seed. */
+    function randomQkv(p: AttentionParams, seeds: [q: number, k: number, v: number]): [Float32Array, Float32Array, Float32Array] {
+      return [
+        randn(p.batch * p.heads * p.lq * p.headDim, seeds[0]),
+        randn(p.batch * p.kvHeads * p.lk * p.headDim, seeds[1]),
+        randn(p.batch * p.kvHeads * p.lk * p.headDim, seeds[2]),
+      ];
+    }
+
+    /** The parameters as a failure message shows them (the mask as "yes", not its values). */
+    const describeParams = (p: AttentionParams): string => JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined });
+
     function checkAttention(p: AttentionParams, seed: number, tweak?: (q: Float32Array, k: Float32Array, v: Float32Array) => void) {
-      const q = randn(p.batch * p.heads * p.lq * p.headDim, seed);
-      const k = randn(p.batch * p.kvHeads * p.lk * p.headDim, seed + 1);
-      const v = randn(p.batch * p.kvHeads * p.lk * p.headDim, seed + 2);
+      const [q, k, v] = randomQkv(p, [seed, seed + 1, seed + 2]);
       tweak?.(q, k, v);
       const [got, want] = both(p.batch * p.heads * p.lq * p.headDim, (be, out) => be.attention(q, k, v, out, p));
-      assertClose(got, want, 1e-5, 1e-5, `attention ${JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined })}`);
+      assertClose(got, want, 1e-5, 1e-5, `attention ${describeParams(p)}`);
     }
 
     const base = (extra: Partial<AttentionParams>): AttentionParams => ({
@@ -716,10 +726,8 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
         ];
         for (const [n, extra] of cases.entries()) {
           const p = base({ ...extra, layout: "blhd" });
-          const q = randn(p.batch * p.heads * p.lq * p.headDim, 100 + n);
-          const k = randn(p.batch * p.kvHeads * p.lk * p.headDim, 200 + n);
-          const v = randn(p.batch * p.kvHeads * p.lk * p.headDim, 300 + n);
-          const label = `attention blhd ${JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined })}`;
+          const [q, k, v] = randomQkv(p, [100 + n, 200 + n, 300 + n]);
+          const label = `attention blhd ${describeParams(p)}`;
           const [got, want] = both(q.length, (be, out) => be.attention(q, k, v, out, p));
           assertClose(got, want, 1e-5, 1e-5, label);
           const heads = new Float32Array(q.length);
@@ -753,10 +761,8 @@ describe(`native backend vs js${native ? ` (${nativeInfo().isa})` : ""}`, { skip
       for (const layout of ["bhld", "blhd"] as const) {
         for (const [n, extra] of cases.entries()) {
           const p = base({ ...extra, layout });
-          const label = `attention ${layout} ${JSON.stringify({ ...p, mask: p.mask ? "yes" : undefined })}`;
-          const q = randn(p.batch * p.heads * p.lq * p.headDim, 400 + n);
-          const k = randn(p.batch * p.kvHeads * p.lk * p.headDim, 500 + n);
-          const v = randn(p.batch * p.kvHeads * p.lk * p.headDim, 600 + n);
+          const label = `attention ${layout} ${describeParams(p)}`;
+          const [q, k, v] = randomQkv(p, [400 + n, 500 + n, 600 + n]);
           const gradOut = randn(q.length, 700 + n);
           const probsSize = p.batch * p.heads * p.lq * p.lk;
           const wantProbs = new Float32Array(probsSize);
