@@ -113,20 +113,25 @@ export function gaussianBlur(img: DecodedImage, sigma: number): DecodedImage {
   for (let k = -radius; k <= radius; k++) total += weights[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
   for (let k = 0; k < weights.length; k++) weights[k] /= total;
   const { width, height } = img;
-  const mirror = (i: number, n: number): number => {
-    if (n === 1) return 0;
-    // Reflect without repeating the edge pixel (numpy/torch "reflect"), folded until inside.
-    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
-    return i;
-  };
+  /** Coordinate c in [-radius, n + radius) reflected into the image (torch's "reflect", no repeated edge), at c + radius. */
+  const mirrored = (n: number): Int32Array =>
+    Int32Array.from({ length: n + 2 * radius }, (_, at) => {
+      if (n === 1) return 0;
+      let c = at - radius;
+      while (c < 0 || c >= n) c = c < 0 ? -c : 2 * (n - 1) - c;
+      return c;
+    });
+  const column = mirrored(width);
+  const row = mirrored(height);
   const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
     const out = new Float32Array(src.length);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         let r = 0, g = 0, b = 0;
-        for (let k = -radius; k <= radius; k++) {
-          const at = horizontal ? (y * width + mirror(x + k, width)) * 3 : (mirror(y + k, height) * width + x) * 3;
-          const w = weights[k + radius];
+        for (let k = 0; k <= 2 * radius; k++) {
+          // x + k - radius (or y + ...) reflected, read from the table at x + k.
+          const at = horizontal ? (y * width + column[x + k]) * 3 : (row[y + k] * width + x) * 3;
+          const w = weights[k];
           r += w * src[at];
           g += w * src[at + 1];
           b += w * src[at + 2];
