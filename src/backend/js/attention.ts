@@ -70,15 +70,15 @@ export function attention(
           scores[j] = e;
           sum += e;
         }
-        const oi = qi;
-        out.fill(0, oi, oi + d);
+        // The output row has the query row's offset in either layout.
+        out.fill(0, qi, qi + d);
         const inv = 1 / sum;
         const pi = ((b * heads + h) * lq + i) * lk;
         for (let j = 0; j < visible; j++) {
           const w = scores[j] * inv;
           if (probs) probs[pi + j] = w;
           const vj = kvBase + j * at.kvRow;
-          for (let t = 0; t < d; t++) out[oi + t] += w * v[vj + t];
+          for (let t = 0; t < d; t++) out[qi + t] += w * v[vj + t];
         }
         if (probs) probs.fill(0, pi + visible, pi + lk);
       }
