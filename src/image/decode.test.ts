@@ -126,6 +126,26 @@ describe("decodeImage", () => {
     assert.match(err.message, /truncated/);
   });
 
+  it("tells a PNG with a broken checksum (corrupt) from one cut short (truncated), also when decoded alongside other bad files", async () => {
+    const png = await solid(32, 32, "png");
+    const badChecksum = Buffer.from(png);
+    badChecksum.fill(0x41, 40, 70);
+    const cutPng = png.subarray(0, png.length >> 1);
+    const jpeg = await solid(32, 32, "jpeg");
+    const cutJpeg = jpeg.subarray(0, jpeg.length >> 1);
+    await rejectsDecode(badChecksum, "corrupt", "<buffer>");
+    await rejectsDecode(cutPng, "truncated", "<buffer>");
+    // libvips shares one error buffer between threads; concurrent failures used to swap texts.
+    const rounds = Array.from({ length: 25 }, () =>
+      Promise.all([
+        rejectsDecode(badChecksum, "corrupt", "<buffer>"),
+        rejectsDecode(cutJpeg, "truncated", "<buffer>"),
+        rejectsDecode(Buffer.from("just some text"), "not-an-image", "<buffer>"),
+      ]),
+    );
+    await Promise.all(rounds);
+  });
+
   it("refuses a 20000x20000 PNG from its header, fast and without allocating it", async () => {
     const png = await sharp({
       create: { width: 20000, height: 20000, channels: 3, background: { r: 10, g: 200, b: 30 } },

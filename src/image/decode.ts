@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { ArgumentError, ImageDecodeError, type ImageDecodeReason, NotFoundError } from "../errors.js";
+import { containerFormat, isCutShort } from "./container.js";
 import type { DecodedImage, PixelImage, SourceImage } from "./types.js";
 
 /**
@@ -17,8 +18,11 @@ export interface DecodeOptions {
 
 const BUFFER_NAME = "<buffer>";
 
-function classify(message: string): ImageDecodeReason {
+function classify(message: string, bytes: Uint8Array): ImageDecodeReason {
   if (/pixel limit/i.test(message)) return "too-many-pixels";
+  // A known container is an image, damaged in one of two ways its bytes can tell apart.
+  const format = containerFormat(bytes);
+  if (format !== null) return isCutShort(format, bytes) ? "truncated" : "corrupt";
   if (/unsupported image format|bad seek|not a known file format/i.test(message)) return "not-an-image";
   if (/premature end|truncat|unexpected end|read error|short read/i.test(message)) return "truncated";
   return "corrupt";
@@ -129,7 +133,7 @@ export async function decodeSource(input: string | Buffer, options: DecodeOption
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
     const detail = oneLine(err instanceof Error ? err.message : String(err));
-    const reason = classify(detail);
+    const reason = classify(detail, bytes);
     const limit = reason === "too-many-pixels" ? ` (limit ${maxPixels}, see maxPixels)` : "";
     throw new ImageDecodeError(name, reason, `${REASON_TEXT[reason]}${limit}: ${detail}`, { cause: err });
   }
