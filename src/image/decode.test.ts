@@ -135,7 +135,7 @@ describe("decodeImage", () => {
     const cutJpeg = jpeg.subarray(0, jpeg.length >> 1);
     await rejectsDecode(badChecksum, "corrupt", "<buffer>");
     await rejectsDecode(cutPng, "truncated", "<buffer>");
-    // libvips shares one error buffer between threads; concurrent failures used to swap texts.
+    // libvips keeps one error buffer for all threads, so no reason may hang on another decode's text.
     const rounds = Array.from({ length: 25 }, () =>
       Promise.all([
         rejectsDecode(badChecksum, "corrupt", "<buffer>"),
