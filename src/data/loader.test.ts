@@ -20,8 +20,8 @@ function solid(r: number, big: boolean): Promise<Buffer> {
   return sharp({ create: { width: side, height: side, channels: 3, background: { r, g: 128, b: 7 } } }).png().toBuffer();
 }
 
-/** `n` in-memory samples "k0".."k(n-1)", red channel = index; counts how many were read. */
-async function memoryDataset(n: number): Promise<IndexedDataset & { reads: number }> {
+/** `n` in-memory samples "k0".."k(n-1)", red channel = index (labelled "class index % 3" if asked); counts reads. */
+async function memoryDataset(n: number, labelled = false): Promise<IndexedDataset & { reads: number }> {
   const images = await Promise.all(Array.from({ length: n }, (_, i) => solid(i, i % 3 === 0)));
   const ds = {
     kind: "indexed" as const,
@@ -29,7 +29,7 @@ async function memoryDataset(n: number): Promise<IndexedDataset & { reads: numbe
     reads: 0,
     async get(i: number): Promise<ImageTextSample> {
       ds.reads++;
-      return { key: `k${i}`, image: images[i], caption: `caption ${i}` };
+      return { key: `k${i}`, image: images[i], caption: `caption ${i}`, ...(labelled && { label: `class ${i % 3}` }) };
     },
   };
   return ds;
@@ -94,6 +94,12 @@ describe("ImageTextLoader", () => {
     }
     assert.deepEqual(loader.stats, { seen: 10, decoded: 10, skipped: 0, skippedByReason: {} });
     assert.deepEqual(batches.map((b) => b.position), [{ epoch: 0, index: 4 }, { epoch: 0, index: 8 }, { epoch: 0, index: 10 }]);
+    assert.equal(batches[0].labels, undefined, "no labels in, no labels out");
+  });
+
+  it("carries each sample's label beside its key when the dataset has labels", async () => {
+    const batches = await collect(loaderFor(await memoryDataset(10, true), { seed: 3 }));
+    for (const b of batches) assert.deepEqual(b.labels, b.keys.map((k) => `class ${Number(k.slice(1)) % 3}`));
   });
 
   it("gives the same batches for a seed whatever the worker count; other seeds and epochs differ", async () => {

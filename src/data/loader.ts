@@ -61,8 +61,18 @@ export interface ImageTextBatch {
   pixelValues: Tensor;
   captions: string[];
   keys: string[];
+  /** Each sample's class name, when the dataset was opened with a label column (else absent). */
+  labels?: string[];
   /** Save this with a checkpoint; `epoch(position.epoch, { from: position.index })` resumes after this batch. */
   position: LoaderPosition;
+}
+
+interface DecodedSample {
+  data: Float32Array;
+  shape: [number, number, number];
+  key: string;
+  caption: string;
+  label?: string;
 }
 
 interface Ordered {
@@ -74,6 +84,7 @@ interface Pending {
   index: number;
   key: string;
   caption: string;
+  label?: string;
   result: Promise<DecodeResult>;
 }
 
@@ -150,7 +161,7 @@ export class ImageTextLoader {
     const window: Pending[] = [];
     let exhausted = false;
     let next = from;
-    let batch: { data: Float32Array; shape: [number, number, number]; key: string; caption: string }[] = [];
+    let batch: DecodedSample[] = [];
     try {
       while (true) {
         while (!exhausted && window.length < prefetch) {
@@ -169,7 +180,7 @@ export class ImageTextLoader {
           // Marked as handled now: if the consumer stops early and the pool is closed, these
           // rejections are nobody's to await.
           result.catch(() => undefined);
-          window.push({ index, key: item.key, caption: drawCaption(item, mixSeed(this.options.seed, epoch, index, CAPTION_STREAM)), result });
+          window.push({ index, key: item.key, caption: drawCaption(item, mixSeed(this.options.seed, epoch, index, CAPTION_STREAM)), label: item.label, result });
         }
         const head = window.shift();
         if (!head) break;
@@ -178,7 +189,7 @@ export class ImageTextLoader {
         this.stats.seen++;
         if (result.ok) {
           this.stats.decoded++;
-          batch.push({ data: result.data, shape: result.shape, key: head.key, caption: head.caption });
+          batch.push({ data: result.data, shape: result.shape, key: head.key, caption: head.caption, label: head.label });
         } else if (result.fatal) {
           throw new VlmError("E_DECODE_WORKER", `decoding ${head.key} failed in a worker: ${result.message}`);
         } else {
@@ -262,7 +273,7 @@ function drawCaption(sample: ImageTextSample, seed: number): string {
 }
 
 function makeBatch(
-  samples: { data: Float32Array; shape: [number, number, number]; key: string; caption: string }[],
+  samples: DecodedSample[],
   position: LoaderPosition,
 ): ImageTextBatch {
   const [C, H, W] = samples[0].shape;
@@ -279,6 +290,7 @@ function makeBatch(
     pixelValues: new Tensor(data, [samples.length, C, H, W]),
     captions: samples.map((s) => s.caption),
     keys: samples.map((s) => s.key),
+    ...(samples.every((s) => s.label !== undefined) && { labels: samples.map((s) => s.label!) }),
     position,
   };
 }

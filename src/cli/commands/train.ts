@@ -13,6 +13,7 @@ interface TrainClipFlags {
   evalData?: string;
   evalSplit?: string;
   labelKey: string;
+  labelPositives?: boolean;
   evalTemplate: string[];
   evalLimit?: number;
   modelConfig?: string;
@@ -63,7 +64,7 @@ const nonNegative = (name: string) => number(name, (n) => Number.isInteger(n) &&
 export function trainClipInput(f: TrainClipFlags): TrainClipInput {
   return {
     data: f.data, split: f.split, splitKey: f.splitKey, imageKey: f.imageKey, captionKey: oneOrMany(f.captionKey),
-    evalData: f.evalData, evalSplit: f.evalSplit, labelKey: f.labelKey, evalLimit: f.evalLimit,
+    evalData: f.evalData, evalSplit: f.evalSplit, labelKey: f.labelKey, labelPositives: f.labelPositives, evalLimit: f.evalLimit,
     evalTemplates: f.evalTemplate.length ? f.evalTemplate : undefined,
     modelConfig: f.modelConfig, init: f.init, tokenizer: f.tokenizer, freeze: f.freeze, train: f.train,
     out: f.out, epochs: f.epochs, steps: f.steps, batchSize: f.batchSize, lr: f.lr, weightDecay: f.weightDecay,
@@ -88,6 +89,7 @@ export function registerTrain(program: Command): void {
     .option("--eval-data <source>", "held-out data evaluated every epoch (default: --data when --eval-split is given)")
     .option("--eval-split <value>", "evaluate on the rows whose split field equals this (e.g. val)")
     .option("--label-key <field>", "manifest field with the class name, for zero-shot accuracy", "name")
+    .option("--label-positives", "pairs in a batch with the same --label-key value are positives to each other, not negatives (UniCL)")
     .option("--eval-template <text>", 'zero-shot prompt, "{}" marks the label (repeatable: ensembled; default "a photo of a {}.")', collect, [])
     .option("--eval-limit <n>", "evaluate on at most N held-out rows", positiveInt("--eval-limit"))
     .option("--model-config <preset|json>", `model to train from scratch: ${Object.keys(MODEL_PRESETS).join(", ")} or a config.json (default icons-tiny)`)

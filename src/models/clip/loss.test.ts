@@ -9,12 +9,19 @@ import { clipContrastiveLoss } from "./loss.js";
 // (CE(s.exp() * img @ txt.T, arange) + CE(its transpose, arange)) / 2 and its gradients.
 const f = JSON.parse(readFileSync(new URL("../../../test/fixtures/clip_loss.json", import.meta.url), "utf8")) as {
   img: number[]; txt: number[]; scale: number; loss: number; grad_img: number[]; grad_txt: number[]; grad_scale: number;
+  classes: string[]; classes_loss: number; classes_grad_img: number[]; classes_grad_txt: number[]; classes_grad_scale: number;
 };
 
+function fixtureInputs() {
+  return {
+    img: new Tensor(Float32Array.from(f.img), [5, 8]).setRequiresGrad(),
+    txt: new Tensor(Float32Array.from(f.txt), [5, 8]).setRequiresGrad(),
+    s: scalar(f.scale).setRequiresGrad(),
+  };
+}
+
 test("symmetric InfoNCE and its gradients match PyTorch", () => {
-  const img = new Tensor(Float32Array.from(f.img), [5, 8]).setRequiresGrad();
-  const txt = new Tensor(Float32Array.from(f.txt), [5, 8]).setRequiresGrad();
-  const s = scalar(f.scale).setRequiresGrad();
+  const { img, txt, s } = fixtureInputs();
   const loss = clipContrastiveLoss(img, txt, s);
   assert.ok(Math.abs(loss.item() - f.loss) < 1e-5, `loss ${loss.item()} vs ${f.loss}`);
   loss.backward();
@@ -26,4 +33,27 @@ test("symmetric InfoNCE and its gradients match PyTorch", () => {
 test("perfectly matched pairs with a high temperature give a loss near 0", () => {
   const eye = new Tensor(Float32Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0)), [4, 4]);
   assert.ok(clipContrastiveLoss(eye, eye, scalar(Math.log(100))).item() < 1e-10 + 1e-6);
+});
+
+test("with classes, same-class pairs are positives: loss and gradients match PyTorch's probability targets", () => {
+  const { img, txt, s } = fixtureInputs();
+  const loss = clipContrastiveLoss(img, txt, s, { classes: f.classes });
+  assert.ok(Math.abs(loss.item() - f.classes_loss) < 1e-5, `loss ${loss.item()} vs ${f.classes_loss}`);
+  loss.backward();
+  assertClose(img.grad!, f.classes_grad_img, { atol: 1e-5, rtol: 1e-4 });
+  assertClose(txt.grad!, f.classes_grad_txt, { atol: 1e-5, rtol: 1e-4 });
+  assert.ok(Math.abs(s.grad!.item() - f.classes_grad_scale) < 1e-5, `d loss / d scale ${s.grad!.item()} vs ${f.classes_grad_scale}`);
+});
+
+test("with one class per pair, the loss is plain InfoNCE", () => {
+  const { img, txt, s } = fixtureInputs();
+  const loss = clipContrastiveLoss(img, txt, s, { classes: ["a", "b", "c", "d", "e"] });
+  assert.ok(Math.abs(loss.item() - f.loss) < 1e-5, `loss ${loss.item()} vs ${f.loss}`);
+  loss.backward();
+  assertClose(img.grad!, f.grad_img, { atol: 1e-5, rtol: 1e-4 });
+});
+
+test("a class list of the wrong length is a shape error", () => {
+  const { img, txt, s } = fixtureInputs();
+  assert.throws(() => clipContrastiveLoss(img, txt, s, { classes: ["a", "b"] }), { name: "ShapeError", message: /2 classes for a batch of 5 pairs/ });
 });

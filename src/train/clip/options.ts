@@ -20,8 +20,14 @@ export const trainClipOptionsSchema = z
     /** Held-out data for the per-epoch evaluation; default `data` when `evalSplit` is set. */
     evalData: z.string().optional(),
     evalSplit: z.string().optional(),
-    /** Manifest field holding the class name for zero-shot evaluation. */
+    /** Manifest field holding the class name for zero-shot evaluation (and `labelPositives`). */
     labelKey: z.string().default("name"),
+    /**
+     * Pairs in a batch with the same label are positives to each other (UniCL's loss), not
+     * negatives: for data with several images per class. Needs a manifest with `labelKey`.
+     * Optional rather than default false so that runs checkpointed before it existed resume.
+     */
+    labelPositives: z.boolean().optional(),
     /** Prompt templates for the zero-shot evaluation (ensembled). */
     evalTemplates: z.array(z.string()).min(1).default(["a photo of a {}."]),
     /** Evaluate on at most this many held-out rows. */

@@ -120,6 +120,26 @@ describe("training CLIP on coloured shapes", () => {
     assert.ok(readFileSync(join(frozen.finalDir, "vocab.json")).equals(readFileSync(join(run.finalDir, "vocab.json"))));
   });
 
+  test("--label-positives takes its classes from --label-key: one class for all makes every pair a positive", async () => {
+    // Every training row has split "train": as the label, it puts the whole batch in one class,
+    // so the target is uniform and the trained model's sharp diagonal now costs instead of pays.
+    const firstLoss = async (labelPositives: boolean): Promise<number> => {
+      const losses: number[] = [];
+      await trainClip(
+        { data: manifest, split: "train", init: run.finalDir, labelPositives, labelKey: "split", out: join(scratch, `positives-${labelPositives}`), ...quiet, batchSize: 12, steps: 1, lr: 1e-9 },
+        { onStep: (_, loss) => losses.push(loss) },
+      );
+      return losses[0];
+    };
+    const plain = await firstLoss(false);
+    const oneClass = await firstLoss(true);
+    assert.ok(oneClass > plain + 0.3, `same batch, same weights: ${oneClass} with one class vs ${plain} with pairs only`);
+    await assert.rejects(
+      trainClip({ data: manifest, split: "train", modelConfig: "tiny", labelPositives: true, labelKey: "colour", out: join(scratch, "no-label"), ...quiet, batchSize: 12, steps: 1 }),
+      /colour/,
+    );
+  });
+
   test("a manifest with corrupt, truncated, non-image and missing files trains to the end", async () => {
     const dir = join(scratch, "shapes");
     const png = readFileSync(join(dir, "images", "0000-red-circle.png"));

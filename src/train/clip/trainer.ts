@@ -60,7 +60,7 @@ export interface TrainClipHooks {
 
 /** Options that shape the trajectory: a run resumed with different ones would not be the same run. */
 const FINGERPRINT_KEYS = [
-  "data", "split", "splitKey", "imageKey", "captionKey", "modelConfig", "init", "freeze", "train", "epochs", "steps", "batchSize",
+  "data", "split", "splitKey", "imageKey", "captionKey", "labelPositives", "modelConfig", "init", "freeze", "train", "epochs", "steps", "batchSize",
   "lr", "weightDecay", "warmup", "minLrRatio", "gradAccum", "maxGradNorm", "betas", "eps", "cropScale", "blur", "blurSigma", "seed",
 ] as const satisfies ReadonlyArray<keyof TrainClipOptions>;
 
@@ -134,6 +134,7 @@ export async function trainClip(input: TrainClipInput, hooks: TrainClipHooks = {
 
   const train = await openImageTextData(o.data, {
     imageKey: o.imageKey, captionKey: o.captionKey, where: o.split ? { [o.splitKey]: o.split } : undefined,
+    ...(o.labelPositives && { labelKey: o.labelKey }),
   });
   const perEpoch = stepsPerEpoch(train, o);
   if (perEpoch === null && !o.steps) throw new ArgumentError("WebDataset shards have no known length: pass --steps");
@@ -228,7 +229,9 @@ export async function trainClip(input: TrainClipInput, hooks: TrainClipHooks = {
       const from = epoch === position.epoch ? position.index : 0;
       for await (const batch of loader.epoch(epoch, { from })) {
         const ids = tokenizeBatch(tokenizer, batch.captions, text.max_position_embeddings);
-        const loss = clipContrastiveLoss(l2Normalize(model.encodeImage(batch.pixelValues)), l2Normalize(model.encodeText(ids)), model.logit_scale);
+        const loss = clipContrastiveLoss(l2Normalize(model.encodeImage(batch.pixelValues)), l2Normalize(model.encodeText(ids)), model.logit_scale, {
+          classes: o.labelPositives ? batch.labels : undefined,
+        });
         (o.gradAccum > 1 ? mul(loss, 1 / o.gradAccum) : loss).backward();
         stepLoss += loss.item() / o.gradAccum;
         stepImages += batch.keys.length;
