@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// node --import tsx scripts/deepen-clip.mjs --model models/icons-clip --vision-layers 2 --out runs/icons-clip-deeper
+// Appends identity-initialised layers to a CLIP model folder (see src/train/clip/deepen.ts);
+// train the result with `vlm train clip --init <out>`.
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadCLIP } from "../src/models/clip/load.ts";
+import { writeModelFolder } from "../src/train/clip/checkpoint.ts";
+import { deepenClip } from "../src/train/clip/deepen.ts";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string" },
+    out: { type: "string" },
+    "vision-layers": { type: "string", default: "0" },
+    "text-layers": { type: "string", default: "0" },
+    seed: { type: "string", default: "0" },
+  },
+});
+if (!values.model || !values.out) {
+  console.error("usage: deepen-clip --model <folder> --out <folder> [--vision-layers N] [--text-layers N] [--seed S]");
+  process.exit(2);
+}
+const { model, folder } = await loadCLIP(values.model);
+const grown = deepenClip(model, {
+  visionLayers: Number(values["vision-layers"]), textLayers: Number(values["text-layers"]), seed: Number(values.seed),
+});
+// The tokenizer and preprocessor files travel with the weights; the weights and config are new.
+const files = mkdtempSync(join(tmpdir(), "deepen-"));
+for (const name of readdirSync(folder)) {
+  if (name.endsWith(".json") && name !== "config.json" || name.endsWith(".txt")) cpSync(join(folder, name), join(files, name));
+}
+writeModelFolder(values.out, grown, files);
+rmSync(files, { recursive: true, force: true });
+const { vision_config: v, text_config: t } = grown.config;
+console.log(`${values.out}: vision ${v.num_hidden_layers} layers, text ${t.num_hidden_layers} layers, ${grown.numParameters()} parameters`);
