@@ -25,3 +25,15 @@ test("a series with NaN points still draws its finite ones", () => {
   const svg = curvesSvg("t", [{ title: "p", xLabel: "x", series: [{ name: "s", points: [[0, 1], [1, NaN], [2, 3]] }] }]);
   assert.match(svg, /<path d="M[\d.]+,[\d.]+L[\d.]+,[\d.]+"/);
 });
+
+test("the legend goes to a corner the curve leaves free", () => {
+  // A loss falling from the top-left corner to the bottom-right leaves the other two free.
+  const falling = Array.from({ length: 40 }, (_, i) => [i, 40 - i] as const);
+  const svg = curvesSvg("t", [{ title: "p", xLabel: "x", series: [{ name: "loss", points: falling }] }]);
+  const backing = /<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="[\d.]+" fill="white" fill-opacity/.exec(svg);
+  assert.ok(backing, "a legend backing");
+  const [x, y] = [Number(backing[1]), Number(backing[2])];
+  const left = x < 200;
+  const top = y < 120;
+  assert.ok(left !== top, `legend at (${x}, ${y}): top-right or bottom-left, not on the curve`);
+});

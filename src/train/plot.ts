@@ -75,9 +75,11 @@ function panelSvg(p: Panel, ox: number, oy: number): string {
     out.push(`<text x="${M.left - 6}" y="${y + 3}" text-anchor="end" font-size="10">${formatTick(p.logY ? 10 ** t : t)}</text>`);
   }
   out.push(`<text x="${M.left + pw / 2}" y="${H - 6}" text-anchor="middle" font-size="11" fill="#444">${escapeXml(p.xLabel)}</text>`);
+  const drawn: Array<readonly [number, number]> = [];
   p.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const valid = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.logY || y > 0));
+    for (const [x, y] of valid) drawn.push([sx(x), sy(y)]);
     if (valid.length === 1) {
       out.push(`<circle cx="${sx(valid[0][0])}" cy="${sy(valid[0][1])}" r="3" fill="${color}"/>`);
     } else if (valid.length > 1) {
@@ -85,8 +87,18 @@ function panelSvg(p: Panel, ox: number, oy: number): string {
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
       if (valid.length < 30) for (const [x, y] of valid) out.push(`<circle cx="${sx(x)}" cy="${sy(y)}" r="2.5" fill="${color}"/>`);
     }
-    out.push(`<rect x="${M.left + 8}" y="${M.top + 8 + i * 14}" width="10" height="3" fill="${color}"/>`);
-    out.push(`<text x="${M.left + 22}" y="${M.top + 12 + i * 14}" font-size="10">${escapeXml(s.name)}</text>`);
+  });
+  // The legend goes in the corner with the fewest points under it (matplotlib's loc="best"),
+  // on a translucent backing so that it stays readable where a curve still passes under it.
+  const boxW = 24 + 6 * Math.max(0, ...p.series.map((s) => s.name.length));
+  const boxH = p.series.length * 14 + 4;
+  const corners = [[M.left + 4, M.top + 3], [M.left + pw - 4 - boxW, M.top + 3], [M.left + 4, M.top + ph - 3 - boxH], [M.left + pw - 4 - boxW, M.top + ph - 3 - boxH]];
+  const under = ([bx, by]: number[]) => drawn.filter(([x, y]) => x >= bx && x <= bx + boxW && y >= by && y <= by + boxH).length;
+  const [lx, ly] = corners.reduce((best, c) => (under(c) < under(best) ? c : best));
+  out.push(`<rect x="${lx}" y="${ly}" width="${boxW}" height="${boxH}" fill="white" fill-opacity="0.85"/>`);
+  p.series.forEach((s, i) => {
+    out.push(`<rect x="${lx + 4}" y="${ly + 5 + i * 14}" width="10" height="3" fill="${COLORS[i % COLORS.length]}"/>`);
+    out.push(`<text x="${lx + 18}" y="${ly + 9 + i * 14}" font-size="10">${escapeXml(s.name)}</text>`);
   });
   out.push("</g>");
   return out.join("");
