@@ -93,7 +93,9 @@ function panelSvg(p: Panel, ox: number, oy: number): string {
   const boxW = 24 + 6 * Math.max(0, ...p.series.map((s) => s.name.length));
   const boxH = p.series.length * 14 + 4;
   const corners = [[M.left + 4, M.top + 3], [M.left + pw - 4 - boxW, M.top + 3], [M.left + 4, M.top + ph - 3 - boxH], [M.left + pw - 4 - boxW, M.top + ph - 3 - boxH]];
-  const under = ([bx, by]: number[]) => drawn.filter(([x, y]) => x >= bx && x <= bx + boxW && y >= by && y <= by + boxH).length;
+  // Points count a little beyond the box too: the line between them passes under it.
+  const near = 10;
+  const under = ([bx, by]: number[]) => drawn.filter(([x, y]) => x >= bx - near && x <= bx + boxW + near && y >= by - near && y <= by + boxH + near).length;
   const [lx, ly] = corners.reduce((best, c) => (under(c) < under(best) ? c : best));
   out.push(`<rect x="${lx}" y="${ly}" width="${boxW}" height="${boxH}" fill="white" fill-opacity="0.85"/>`);
   p.series.forEach((s, i) => {
