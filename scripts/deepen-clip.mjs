@@ -2,13 +2,14 @@
 // node --import tsx scripts/deepen-clip.mjs --model models/icons-clip --vision-layers 2 --out runs/icons-clip-deeper
 // Appends identity-initialised layers to a CLIP model folder (see src/train/clip/deepen.ts);
 // train the result with `vlm train clip --init <out>`.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCLIP } from "../src/models/clip/load.ts";
 import { writeModelFolder } from "../src/train/clip/checkpoint.ts";
 import { deepenClip } from "../src/train/clip/deepen.ts";
+import { prepareModelFiles } from "../src/train/clip/model-files.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,12 +28,10 @@ const { model, folder } = await loadCLIP(values.model);
 const grown = deepenClip(model, {
   visionLayers: Number(values["vision-layers"]), textLayers: Number(values["text-layers"]), seed: Number(values.seed),
 });
-// The tokenizer and preprocessor files travel with the weights; the weights and config are new.
+// The tokenizer and preprocessor files travel with the weights, as in a fine-tune from `folder`.
 const files = mkdtempSync(join(tmpdir(), "deepen-"));
-for (const name of readdirSync(folder)) {
-  if (name.endsWith(".json") && name !== "config.json" || name.endsWith(".txt")) cpSync(join(folder, name), join(files, name));
-}
+const { vision_config: vision, text_config: text } = grown.config;
+await prepareModelFiles(files, { initFolder: folder, imageSize: vision.image_size, contextLength: text.max_position_embeddings });
 writeModelFolder(values.out, grown, files);
 rmSync(files, { recursive: true, force: true });
-const { vision_config: v, text_config: t } = grown.config;
-console.log(`${values.out}: vision ${v.num_hidden_layers} layers, text ${t.num_hidden_layers} layers, ${grown.numParameters()} parameters`);
+console.log(`${values.out}: vision ${vision.num_hidden_layers} layers, text ${text.num_hidden_layers} layers, ${grown.numParameters()} parameters`);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { Tensor, scalar } from "../../tensor/index.js";
 import { assertClose } from "../../../test/support/assert.js";
-import { clipContrastiveLoss } from "./loss.js";
+import { type ClipLossOptions, clipContrastiveLoss } from "./loss.js";
 
 // Made by PyTorch 1.13 in float64 by scripts/make_clip_loss_fixture.py:
 // (CE(s.exp() * img @ txt.T, arange) + CE(its transpose, arange)) / 2 and its gradients.
@@ -20,14 +20,23 @@ function fixtureInputs() {
   };
 }
 
-test("symmetric InfoNCE and its gradients match PyTorch", () => {
+interface TorchResult { loss: number; gradImg: number[]; gradTxt: number[]; gradScale: number }
+
+const plainInfoNce: TorchResult = { loss: f.loss, gradImg: f.grad_img, gradTxt: f.grad_txt, gradScale: f.grad_scale };
+
+/** The loss on the fixture's inputs, and its gradients for image, text and temperature, against PyTorch's. */
+function assertMatchesTorch(options: ClipLossOptions, expected: TorchResult): void {
   const { img, txt, s } = fixtureInputs();
-  const loss = clipContrastiveLoss(img, txt, s);
-  assert.ok(Math.abs(loss.item() - f.loss) < 1e-5, `loss ${loss.item()} vs ${f.loss}`);
+  const loss = clipContrastiveLoss(img, txt, s, options);
+  assert.ok(Math.abs(loss.item() - expected.loss) < 1e-5, `loss ${loss.item()} vs ${expected.loss}`);
   loss.backward();
-  assertClose(img.grad!, f.grad_img, { atol: 1e-5, rtol: 1e-4 });
-  assertClose(txt.grad!, f.grad_txt, { atol: 1e-5, rtol: 1e-4 });
-  assert.ok(Math.abs(s.grad!.item() - f.grad_scale) < 1e-5, `d loss / d scale ${s.grad!.item()} vs ${f.grad_scale}`);
+  assertClose(img.grad!, expected.gradImg, { atol: 1e-5, rtol: 1e-4 });
+  assertClose(txt.grad!, expected.gradTxt, { atol: 1e-5, rtol: 1e-4 });
+  assert.ok(Math.abs(s.grad!.item() - expected.gradScale) < 1e-5, `d loss / d scale ${s.grad!.item()} vs ${expected.gradScale}`);
+}
+
+test("symmetric InfoNCE and its gradients match PyTorch", () => {
+  assertMatchesTorch({}, plainInfoNce);
 });
 
 test("perfectly matched pairs with a high temperature give a loss near 0", () => {
@@ -36,21 +45,14 @@ test("perfectly matched pairs with a high temperature give a loss near 0", () =>
 });
 
 test("with classes, same-class pairs are positives: loss and gradients match PyTorch's probability targets", () => {
-  const { img, txt, s } = fixtureInputs();
-  const loss = clipContrastiveLoss(img, txt, s, { classes: f.classes });
-  assert.ok(Math.abs(loss.item() - f.classes_loss) < 1e-5, `loss ${loss.item()} vs ${f.classes_loss}`);
-  loss.backward();
-  assertClose(img.grad!, f.classes_grad_img, { atol: 1e-5, rtol: 1e-4 });
-  assertClose(txt.grad!, f.classes_grad_txt, { atol: 1e-5, rtol: 1e-4 });
-  assert.ok(Math.abs(s.grad!.item() - f.classes_grad_scale) < 1e-5, `d loss / d scale ${s.grad!.item()} vs ${f.classes_grad_scale}`);
+  assertMatchesTorch(
+    { classes: f.classes },
+    { loss: f.classes_loss, gradImg: f.classes_grad_img, gradTxt: f.classes_grad_txt, gradScale: f.classes_grad_scale },
+  );
 });
 
 test("with one class per pair, the loss is plain InfoNCE", () => {
-  const { img, txt, s } = fixtureInputs();
-  const loss = clipContrastiveLoss(img, txt, s, { classes: ["a", "b", "c", "d", "e"] });
-  assert.ok(Math.abs(loss.item() - f.loss) < 1e-5, `loss ${loss.item()} vs ${f.loss}`);
-  loss.backward();
-  assertClose(img.grad!, f.grad_img, { atol: 1e-5, rtol: 1e-4 });
+  assertMatchesTorch({ classes: ["a", "b", "c", "d", "e"] }, plainInfoNce);
 });
 
 test("a class list of the wrong length is a shape error", () => {
