@@ -46,7 +46,9 @@ function formatTick(v: number): string {
 }
 
 function panelSvg(p: Panel, ox: number, oy: number): string {
-  const pts = p.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.logY || y > 0));
+  // A point can be drawn when it is finite and, on a log axis, positive.
+  const plottable = ([x, y]: readonly [number, number]) => Number.isFinite(x) && Number.isFinite(y) && (!p.logY || y > 0);
+  const pts = p.series.flatMap((s) => s.points).filter(plottable);
   const out: string[] = [`<g transform="translate(${ox},${oy})">`];
   out.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(p.title)}</text>`);
   const pw = W - M.left - M.right;
@@ -78,7 +80,7 @@ function panelSvg(p: Panel, ox: number, oy: number): string {
   const drawn: Array<readonly [number, number]> = [];
   p.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
-    const valid = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.logY || y > 0));
+    const valid = s.points.filter(plottable);
     for (const [x, y] of valid) drawn.push([sx(x), sy(y)]);
     if (valid.length === 1) {
       out.push(`<circle cx="${sx(valid[0][0])}" cy="${sy(valid[0][1])}" r="3" fill="${color}"/>`);
