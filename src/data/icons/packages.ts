@@ -69,6 +69,24 @@ export const PACKAGES: readonly CorpusPackage[] = [
     attribution: "Emoji artwork provided by EmojiOne (github.com/joypixels/emojione-legacy, version 1), CC BY-SA 4.0; via Iconify.",
   },
   {
+    name: "@iconify-json/fluent-emoji-high-contrast",
+    version: "1.2.6",
+    licence: "MIT",
+    attribution: "Fluent Emoji (high contrast) by Microsoft Corporation (github.com/microsoft/fluentui-emoji), MIT licence; via Iconify.",
+  },
+  {
+    name: "@iconify-json/emojione-monotone",
+    version: "1.2.1",
+    licence: "CC-BY-4.0",
+    attribution: "Emoji One (monotone) artwork (github.com/EmojiTwo/emojitwo), CC BY 4.0; via Iconify.",
+  },
+  {
+    name: "@iconify-json/streamline-emojis",
+    version: "1.2.4",
+    licence: "CC-BY-4.0",
+    attribution: "Streamline Emojis by Streamline (streamlinehq.com), CC BY 4.0; via Iconify.",
+  },
+  {
     name: "@fortawesome/fontawesome-free",
     version: "7.3.1",
     licence: "CC-BY-4.0",

@@ -33,6 +33,9 @@ export const STYLES: readonly StyleInfo[] = [
   { id: "noto-v1", domain: "emoji", label: "old Noto", package: "@iconify-json/noto-v1" },
   { id: "emojione", domain: "emoji", label: "EmojiOne", package: "@iconify-json/emojione" },
   { id: "emojione-v1", domain: "emoji", label: "EmojiOne v1", package: "@iconify-json/emojione-v1" },
+  { id: "fluent-mono", domain: "emoji", label: "high-contrast Fluent", package: "@iconify-json/fluent-emoji-high-contrast" },
+  { id: "emojione-mono", domain: "emoji", label: "monotone EmojiOne", package: "@iconify-json/emojione-monotone" },
+  { id: "streamline", domain: "emoji", label: "Streamline", package: "@iconify-json/streamline-emojis" },
   { id: "fa-solid", domain: "icon", label: "solid", package: "@fortawesome/fontawesome-free" },
   { id: "fa-regular", domain: "icon", label: "outline", package: "@fortawesome/fontawesome-free" },
   { id: "fa-brands", domain: "icon", label: "logo", package: "@fortawesome/fontawesome-free" },
@@ -245,7 +248,7 @@ export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; u
     ["google", datasourceArt(join(nm, "emoji-datasource-google"), "google")],
     ["twitter", datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
     ["openmoji", openmojiArt(join(nm, "openmoji"))],
-    ...["fluent", "fluent-color", "noto-v1", "emojione", "emojione-v1"].map((id) => [id, iconify(id)] as const),
+    ...["fluent", "fluent-color", "noto-v1", "emojione", "emojione-v1", "fluent-mono", "emojione-mono", "streamline"].map((id) => [id, iconify(id)] as const),
   ]);
   const emoji = joinEmoji(
     emojibase,
