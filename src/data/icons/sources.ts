@@ -243,12 +243,13 @@ export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; u
   const base = join(nm, "emojibase-data");
   const emojibase = readJson<EmojibaseEntry[]>(join(base, "en", "data.json"));
   const hexBySlug = new Map(emojibase.map((e) => [iconifySlug(e.label), e.hexcode]));
-  const iconify = (id: string) => iconifyArt(join(nm, STYLES.find((s) => s.id === id)!.package), hexBySlug);
+  // Every Iconify emoji set in STYLES is read the same way, in STYLES order.
+  const iconifySets = STYLES.filter((s) => s.package.startsWith("@iconify-json/"));
   const art = new Map<string, Map<string, ImageSource>>([
     ["google", datasourceArt(join(nm, "emoji-datasource-google"), "google")],
     ["twitter", datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
     ["openmoji", openmojiArt(join(nm, "openmoji"))],
-    ...["fluent", "fluent-color", "noto-v1", "emojione", "emojione-v1", "fluent-mono", "emojione-mono", "streamline"].map((id) => [id, iconify(id)] as const),
+    ...iconifySets.map((s) => [s.id, iconifyArt(join(nm, s.package), hexBySlug)] as const),
   ]);
   const emoji = joinEmoji(
     emojibase,
