@@ -80,14 +80,14 @@ function panelSvg(p: Panel, ox: number, oy: number): string {
   const drawn: Array<readonly [number, number]> = [];
   p.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
-    const valid = s.points.filter(plottable);
-    for (const [x, y] of valid) drawn.push([sx(x), sy(y)]);
-    if (valid.length === 1) {
-      out.push(`<circle cx="${sx(valid[0][0])}" cy="${sy(valid[0][1])}" r="3" fill="${color}"/>`);
-    } else if (valid.length > 1) {
-      const d = valid.map(([x, y], j) => `${j ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join("");
+    const screen = s.points.filter(plottable).map(([x, y]) => [sx(x), sy(y)] as const);
+    drawn.push(...screen);
+    if (screen.length === 1) {
+      out.push(`<circle cx="${screen[0][0]}" cy="${screen[0][1]}" r="3" fill="${color}"/>`);
+    } else if (screen.length > 1) {
+      const d = screen.map(([x, y], j) => `${j ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`).join("");
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
-      if (valid.length < 30) for (const [x, y] of valid) out.push(`<circle cx="${sx(x)}" cy="${sy(y)}" r="2.5" fill="${color}"/>`);
+      if (screen.length < 30) for (const [x, y] of screen) out.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${color}"/>`);
     }
   });
   // The legend goes in the corner with the fewest points under it (matplotlib's loc="best"),
