@@ -1,7 +1,7 @@
 /**
  * One CLIP training step (forward, backward, gradient clipping, AdamW, temperature clamp) of the
- * shipped model's config (configs/icons-clip.json) at its training batch of 128, as
- * `vlm train clip` runs it: images/s for vlmkit and for
+ * shipped model's architecture (models/icons-clip/config.json, freshly initialised) at batch
+ * BENCH_CLIP_BATCH (default 128), as `vlm train clip` runs it: images/s for vlmkit and for
  * PyTorch on the same architecture and threads (bench/baselines/torch_clip_train.py).
  * A step takes seconds, so the timing is the best of BENCH_CLIP_STEPS (default 3) after one
  * warm-up step rather than secondsPerCall's batches.
@@ -16,9 +16,9 @@ import { buildOptimizer } from "../src/train/clip/setup.js";
 import { clampLogitScale } from "../src/train/clip/trainer.js";
 import { emit, runPythonBaseline, torchUnavailable } from "./lib.js";
 
-const CONFIG = fileURLToPath(new URL("../configs/icons-clip.json", import.meta.url));
-const PRESET = "icons-clip";
-const BATCH = 128;
+const CONFIG = fileURLToPath(new URL("../models/icons-clip/config.json", import.meta.url));
+const PRESET = "models/icons-clip";
+const BATCH = Number(process.env.BENCH_CLIP_BATCH ?? 128);
 
 function round(x: number, digits = 1): number {
   return Number(x.toFixed(digits));
