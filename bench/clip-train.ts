@@ -14,31 +14,31 @@ import { fileURLToPath } from "node:url";
 import { resolveModelConfig } from "../src/train/clip/presets.js";
 import { buildOptimizer } from "../src/train/clip/setup.js";
 import { clampLogitScale } from "../src/train/clip/trainer.js";
-import { emit, runPythonBaseline, torchUnavailable } from "./lib.js";
+import { countFromEnv, emit, runPythonBaseline, torchUnavailable } from "./lib.js";
 
 const CONFIG = fileURLToPath(new URL("../models/icons-clip/config.json", import.meta.url));
 const PRESET = "models/icons-clip";
-const BATCH = Number(process.env.BENCH_CLIP_BATCH ?? 128);
 
 function round(x: number, digits = 1): number {
   return Number(x.toFixed(digits));
 }
 
 export function benchClipTrain(): void {
-  const steps = Number(process.env.BENCH_CLIP_STEPS ?? 3);
+  const steps = countFromEnv("BENCH_CLIP_STEPS", 3);
+  const batch = countFromEnv("BENCH_CLIP_BATCH", 128);
   const config = resolveModelConfig(CONFIG);
   manualSeed(0);
   const model = new CLIPModel(config).train();
   const { optimizer, params } = buildOptimizer(model, { lr: 5e-4, weightDecay: 0.1, betas: [0.9, 0.98], eps: 1e-6, warmupSteps: 0, totalSteps: 1000, minLrRatio: 0 });
   const size = config.vision_config.image_size;
   const length = config.text_config.max_position_embeddings;
-  const pixels = randn([BATCH, 3, size, size]);
-  const ids = new Int32Array(BATCH * length).fill(config.text_config.eos_token_id);
-  for (let i = 0; i < BATCH; i++) {
+  const pixels = randn([batch, 3, size, size]);
+  const ids = new Int32Array(batch * length).fill(config.text_config.eos_token_id);
+  for (let i = 0; i < batch; i++) {
     ids[i * length] = config.text_config.bos_token_id;
     for (let j = 1; j < 9; j++) ids[i * length + j] = 300 + ((i * 7919 + j * 104729) % 39700);
   }
-  const inputIds = tensor(Array.from(ids), { dtype: "int32", shape: [BATCH, length] });
+  const inputIds = tensor(Array.from(ids), { dtype: "int32", shape: [batch, length] });
   const step = (): void => {
     const loss = clipContrastiveLoss(l2Normalize(model.encodeImage(pixels)), l2Normalize(model.encodeText(inputIds)), model.logit_scale);
     optimizer.zeroGrad();
@@ -57,7 +57,7 @@ export function benchClipTrain(): void {
   const backend = getBackend();
   const threads = backend.threads();
   const parameters = model.numParameters();
-  emit({ bench: "clip_train", preset: PRESET, batch: BATCH, parameters, backend: backend.name, threads, seconds_per_step: round(best, 3), images_per_second: round(BATCH / best) });
+  emit({ bench: "clip_train", preset: PRESET, batch, parameters, backend: backend.name, threads, seconds_per_step: round(best, 3), images_per_second: round(batch / best) });
 
   const why = torchUnavailable();
   if (why) {
@@ -65,9 +65,9 @@ export function benchClipTrain(): void {
     return;
   }
   try {
-    const [torch] = runPythonBaseline("torch_clip_train.py", threads, { config, batch: BATCH, steps });
+    const [torch] = runPythonBaseline("torch_clip_train.py", threads, { config, batch, steps });
     const seconds = torch.seconds_per_step as number;
-    emit({ bench: "clip_train", baseline: "pytorch", torch: torch.torch, preset: PRESET, batch: BATCH, threads, seconds_per_step: round(seconds, 3), images_per_second: round(BATCH / seconds), ratio_vs_pytorch: round(seconds / best, 3) });
+    emit({ bench: "clip_train", baseline: "pytorch", torch: torch.torch, preset: PRESET, batch, threads, seconds_per_step: round(seconds, 3), images_per_second: round(batch / seconds), ratio_vs_pytorch: round(seconds / best, 3) });
   } catch (err) {
     emit({ bench: "clip_train", baseline: "pytorch", skipped: (err as Error).message });
   }

@@ -16,7 +16,7 @@ import { parseCLIPConfig } from "../src/models/clip/config.js";
 import { loadCLIP } from "../src/models/clip/load.js";
 import { CLIPModel } from "../src/models/clip/model.js";
 import { Tensor, manualSeed, noGrad, randn, setBackend } from "../src/tensor/index.js";
-import { emit, runPythonBaseline, secondsPerCall, torchUnavailable } from "./lib.js";
+import { countFromEnv, emit, runPythonBaseline, secondsPerCall, torchUnavailable } from "./lib.js";
 
 const THREADS = [1, 2];
 const BATCHES = [1, 32];
@@ -79,7 +79,7 @@ function timeMs(fn: () => void, batch: number): number {
 }
 
 export async function benchClip(): Promise<void> {
-  const rounds = Math.max(1, Number.parseInt(process.env.BENCH_ROUNDS ?? "1", 10) || 1);
+  const rounds = countFromEnv("BENCH_ROUNDS", 1);
   try {
     setBackend("native");
   } catch (err) {

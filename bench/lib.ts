@@ -6,6 +6,11 @@ export function emit(record: Record<string, unknown>): void {
   console.log(JSON.stringify(record));
 }
 
+/** A positive whole number from the environment variable `name` (BENCH_ROUNDS, ...), else `fallback`. */
+export function countFromEnv(name: string, fallback: number): number {
+  return Math.max(1, Number.parseInt(process.env[name] ?? "", 10) || fallback);
+}
+
 /**
  * Seconds per call of `fn`: after a warm-up, 5 batches of at least `minBatchMs` each and the
  * fastest batch's mean (the minimum is the least noisy throughput estimate on a shared machine).

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseViTConfig } from "../src/models/vit/config.js";
 import { VisionTransformer } from "../src/models/vit/model.js";
 import { getBackend, manualSeed, noGrad, randn, setBackend } from "../src/tensor/index.js";
-import { emit, runPythonBaseline, secondsPerCall, torchUnavailable } from "./lib.js";
+import { countFromEnv, emit, runPythonBaseline, secondsPerCall, torchUnavailable } from "./lib.js";
 
 const BENCH = "vit-b32-forward";
 const THREADS = [1, 2];
@@ -55,7 +55,7 @@ function onnxruntimeMs(threads: number): number {
 }
 
 export function benchVit(): void {
-  const rounds = Math.max(1, Number.parseInt(process.env.BENCH_ROUNDS ?? "1", 10) || 1);
+  const rounds = countFromEnv("BENCH_ROUNDS", 1);
   let native = true;
   try {
     setBackend("native");
