@@ -12,8 +12,8 @@ import { clipGradNorm } from "../src/optim/index.js";
 import { getBackend, manualSeed, randn, tensor } from "../src/tensor/index.js";
 import { fileURLToPath } from "node:url";
 import { resolveModelConfig } from "../src/train/clip/presets.js";
-import { buildOptimizer } from "../src/train/clip/setup.js";
-import { clampLogitScale } from "../src/train/clip/trainer.js";
+import { buildOptimizer } from "../src/train/schedule.js";
+import { clampLogitScale } from "../src/train/clip/step.js";
 import { countFromEnv, emit, runPythonBaseline, torchUnavailable } from "./lib.js";
 
 const CONFIG = fileURLToPath(new URL("../models/icons-clip/config.json", import.meta.url));

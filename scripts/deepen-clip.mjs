@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCLIP } from "../src/models/clip/load.ts";
-import { writeModelFolder } from "../src/train/clip/checkpoint.ts";
+import { writeFolderAtomic } from "../src/train/checkpoint.ts";
 import { deepenClip } from "../src/train/clip/deepen.ts";
 import { prepareModelFiles } from "../src/train/clip/model-files.ts";
+import { saveClipModel } from "../src/train/clip/model-folder.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,6 @@ const grown = deepenClip(model, {
 const files = mkdtempSync(join(tmpdir(), "deepen-"));
 const { vision_config: vision, text_config: text } = grown.config;
 await prepareModelFiles(files, { initFolder: folder, imageSize: vision.image_size, contextLength: text.max_position_embeddings });
-writeModelFolder(values.out, grown, files);
+writeFolderAtomic(values.out, (dir) => saveClipModel(dir, grown, files));
 rmSync(files, { recursive: true, force: true });
 console.log(`${values.out}: vision ${vision.num_hidden_layers} layers, text ${text.num_hidden_layers} layers, ${grown.numParameters()} parameters`);

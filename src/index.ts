@@ -18,7 +18,8 @@ export { CLIPModel, l2Normalize, type CLIPOutput } from "./models/clip/model.js"
 export { parseCLIPConfig, type CLIPConfig } from "./models/clip/config.js";
 export { loadCLIP } from "./models/clip/load.js";
 export { AutoModel } from "./models/auto.js";
-export { zeroShotClassify, classEmbeddings, embedImages, embedTexts, type LabelScore } from "./pipelines/zero-shot.js";
+export { zeroShotClassify, classEmbeddings, type LabelScore } from "./pipelines/zero-shot.js";
+export { embed, embedImages, embedTexts, type ClipParts, type Embeddings } from "./pipelines/embed.js";
 export { IMAGENET_TEMPLATES, SIMPLE_TEMPLATES } from "./pipelines/templates.js";
 export { loadClipParts } from "./pipelines/load-clip-parts.js";
 export { AutoTokenizer, type AnyTokenizer } from "./tokenizers/auto.js";

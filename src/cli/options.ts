@@ -1,5 +1,6 @@
 /** Small helpers shared by the commands: option parsing and output. */
 import { InvalidArgumentError } from "commander";
+import { ArgumentError } from "../errors.js";
 
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -25,6 +26,12 @@ export function nonNegativeInt(name: string): (value: string) => number {
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
     return n;
   };
+}
+
+export function parseTemperature(value: string): number {
+  const t = Number(value);
+  if (!(t >= 0)) throw new ArgumentError(`--temperature must be a number >= 0, got "${value}"`);
+  return t;
 }
 
 export function printJson(value: unknown): void {

@@ -9,7 +9,7 @@ import { ArgumentError } from "../errors.js";
 import { openImageTextData } from "../data/open.js";
 import { loadClipParts, type LoadedClipParts } from "../pipelines/load-clip-parts.js";
 import { trainClip } from "../train/clip/trainer.js";
-import { writeShapesDataset } from "../train/clip/shapes.js";
+import { writeShapesDataset } from "../../test/support/shapes.js";
 import { collectEvalSet, retrievalEval, templateSensitivity, zeroShotEval } from "./run.js";
 
 const entry = fileURLToPath(new URL("../cli/run.ts", import.meta.url));
@@ -22,7 +22,7 @@ let parts: LoadedClipParts;
 
 before(async () => {
   manifest = await writeShapesDataset(join(scratch, "shapes"), { count: 48, seed: 5 });
-  const run = await trainClip({ data: manifest, split: "train", modelConfig: "tiny", out: join(scratch, "run"), batchSize: 12, steps: 6, lr: 2e-3, progress: false, workers: 1 });
+  const run = await trainClip({ data: manifest, split: "train", modelConfig: "tiny", out: join(scratch, "run"), batchSize: 12, steps: 6, lr: 2e-3, workers: 1 });
   model = run.finalDir;
   parts = await loadClipParts(model);
 });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { NotFoundError } from "../errors.js";
+import { ArgumentError, NotFoundError } from "../errors.js";
 import { packageRoot } from "../package-root.js";
 
 /** The CLIP model that ships inside the package (trained by us; see models/ in the README). */
@@ -18,4 +18,15 @@ export function clipModelOrDefault(source: string | undefined): string {
     );
   }
   return dir;
+}
+
+/**
+ * `source`, or the shipped LLaVA when none is given. None ships yet (a useful one is
+ * gigabytes), so for now the model must be named; the shipped default goes here.
+ */
+export function llavaModelOrDefault(source: string | undefined): string {
+  if (source) return source;
+  throw new ArgumentError(
+    "no LLaVA model is shipped with vlmkit: pass one with --model, e.g. --model llava-hf/llava-1.5-7b-hf (a Hub id) or --model ./my-llava (a folder)",
+  );
 }

@@ -2,11 +2,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CLIPImageProcessor } from "../image/index.js";
-import { ttyProgress } from "../io/hub/index.js";
 import { type CLIPLoadOptions, loadCLIP } from "../models/clip/load.js";
 import { CLIPTokenizer } from "../tokenizers/clip/index.js";
 import { clipModelOrDefault } from "./default-model.js";
-import type { ClipParts } from "./zero-shot.js";
+import type { ClipParts } from "./embed.js";
 
 export interface LoadedClipParts extends ClipParts {
   /** Where config, tokenizer and preprocessor files were read from. */
@@ -16,14 +15,14 @@ export interface LoadedClipParts extends ClipParts {
 /**
  * Model, tokenizer and image processor from a Hub id, a model folder or a single OpenAI /
  * open_clip weights file (then the tokenizer files must sit beside it). Without `source`, the
- * shipped default model.
+ * shipped default model. Downloads report through `options.onProgress` (the CLI draws bars).
  *
  * @example
- * const clip = await loadClipParts("openai/clip-vit-base-patch32");
+ * const clip = await loadClipParts("openai/clip-vit-base-patch32", { onProgress: (e) => console.log(e.file, e.downloaded) });
  * const scores = await zeroShotClassify(clip, ["cat.jpg"], ["cat", "dog"]);
  */
 export async function loadClipParts(source?: string, options: CLIPLoadOptions = {}): Promise<LoadedClipParts> {
-  const { model, folder } = await loadCLIP(clipModelOrDefault(source), { onProgress: ttyProgress(), ...options });
+  const { model, folder } = await loadCLIP(clipModelOrDefault(source), options);
   const tokenizer = await CLIPTokenizer.fromPretrained(folder);
   // Without a preprocessor_config.json, CLIP's defaults at the model's own resolution.
   const size = model.config.vision_config.image_size;

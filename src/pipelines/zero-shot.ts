@@ -4,17 +4,11 @@
  * exp(logit_scale) * cosine similarity over the classes.
  */
 import { ArgumentError } from "../errors.js";
-import type { CLIPImageProcessor, ImageInput } from "../image/index.js";
+import type { ImageInput } from "../image/index.js";
 import { l2Normalize, type CLIPModel } from "../models/clip/model.js";
-import { Tensor, concat, matmul, mean, mul, noGrad, softmax, tensor } from "../tensor/index.js";
-import type { CLIPTokenizer } from "../tokenizers/clip/index.js";
+import { type Tensor, matmul, mean, mul, noGrad, softmax } from "../tensor/index.js";
+import { type ClipParts, embedImages, embedTexts } from "./embed.js";
 import { fillTemplate } from "./templates.js";
-
-export interface ClipParts {
-  model: CLIPModel;
-  tokenizer: CLIPTokenizer;
-  processor: CLIPImageProcessor;
-}
 
 export interface LabelScore {
   label: string;
@@ -31,35 +25,6 @@ export interface ZeroShotOptions {
 }
 
 export const DEFAULT_TEMPLATES: readonly string[] = ["a photo of a {}."];
-
-/** Token ids of `texts` as the model's tokenizer pads them: [N, contextLength] int32. */
-export function tokenizeBatch(tokenizer: CLIPTokenizer, texts: readonly string[], contextLength = 77): Tensor {
-  const { inputIds } = tokenizer.tokenize([...texts], { contextLength });
-  const width = inputIds[0]?.length ?? 0;
-  return tensor(inputIds.flat(), { dtype: "int32", shape: [inputIds.length, width] });
-}
-
-/** L2-normalised text embeddings [N, E]. */
-export function embedTexts(parts: Pick<ClipParts, "model" | "tokenizer">, texts: readonly string[], batchSize = 256): Tensor {
-  return noGrad(() => {
-    const chunks: Tensor[] = [];
-    for (let i = 0; i < texts.length; i += batchSize) {
-      const ids = tokenizeBatch(parts.tokenizer, texts.slice(i, i + batchSize), parts.model.config.text_config.max_position_embeddings);
-      chunks.push(l2Normalize(parts.model.encodeText(ids)));
-    }
-    return concat(chunks, 0);
-  });
-}
-
-/** L2-normalised image embeddings [N, E] from files, buffers or decoded images. */
-export async function embedImages(parts: Pick<ClipParts, "model" | "processor">, images: readonly ImageInput[], batchSize = 32): Promise<Tensor> {
-  const chunks: Tensor[] = [];
-  for (let i = 0; i < images.length; i += batchSize) {
-    const pixels = await parts.processor.preprocess([...images.slice(i, i + batchSize)]);
-    chunks.push(noGrad(() => l2Normalize(parts.model.encodeImage(pixels))));
-  }
-  return concat(chunks, 0);
-}
 
 /**
  * One embedding per class [C, E]: the normalised mean of the normalised template embeddings

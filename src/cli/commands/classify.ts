@@ -4,6 +4,7 @@ import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.js";
 import { DEFAULT_TEMPLATES, zeroShotClassify } from "../../pipelines/zero-shot.js";
 import { collect, positiveInt, printJson } from "../options.js";
+import { downloadBars } from "../progress/download-bars.js";
 
 interface ClassifyOptions {
   labels?: string;
@@ -57,7 +58,7 @@ Examples:
     .action(async (images: string[], opts: ClassifyOptions) => {
       const labels = parseLabels(opts);
       const templates = chooseTemplates(opts);
-      const clip = await loadClipParts(opts.model);
+      const clip = await loadClipParts(opts.model, { onProgress: downloadBars() });
       const results = await zeroShotClassify(clip, images, labels, { templates, topK: opts.top });
       const rows = images.map((image, i) => ({ image, labels: results[i] }));
       if (opts.json) return printJson(rows);

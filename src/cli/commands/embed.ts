@@ -1,21 +1,15 @@
 import type { Command } from "commander";
 import { ArgumentError } from "../../errors.js";
+import { embed } from "../../pipelines/embed.js";
 import { loadClipParts } from "../../pipelines/load-clip-parts.js";
-import { embedImages, embedTexts } from "../../pipelines/zero-shot.js";
-import type { Tensor } from "../../tensor/index.js";
 import { collect, printJson } from "../options.js";
+import { downloadBars } from "../progress/download-bars.js";
 
 interface EmbedOptions {
   model?: string;
   image: string[];
   text: string[];
   json?: boolean;
-}
-
-function rows(t: Tensor): number[][] {
-  const [n, d] = t.shape;
-  const data = t.f32();
-  return Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * d, (i + 1) * d)));
 }
 
 export function registerEmbed(program: Command): void {
@@ -31,9 +25,8 @@ Examples:
   vlm embed --image cat.jpg --text "a photo of a cat" --json`)
     .action(async (opts: EmbedOptions) => {
       if (opts.image.length === 0 && opts.text.length === 0) throw new ArgumentError("nothing to embed: pass --image <file> and/or --text <text>");
-      const clip = await loadClipParts(opts.model);
-      const images = opts.image.length ? rows(await embedImages(clip, opts.image)) : [];
-      const texts = opts.text.length ? rows(embedTexts(clip, opts.text)) : [];
+      const clip = await loadClipParts(opts.model, { onProgress: downloadBars() });
+      const { images, texts } = await embed(clip, { images: opts.image, texts: opts.text });
       if (opts.json) {
         return printJson({
           images: opts.image.map((image, i) => ({ image, embedding: images[i] })),

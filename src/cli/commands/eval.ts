@@ -7,21 +7,17 @@ import { DEFAULT_DOMAIN_TEMPLATE, retrievalEval, templateSensitivity, zeroShotEv
 import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.js";
 import { DEFAULT_TEMPLATES } from "../../pipelines/zero-shot.js";
-import { collect, oneOrMany, positiveInt } from "../options.js";
+import { type DataFlags, addDataOptions, dataOpenOptions } from "../option-groups.js";
+import { positiveInt } from "../options.js";
+import { downloadBars } from "../progress/download-bars.js";
 
-interface EvalFlags {
+interface EvalFlags extends DataFlags {
   model?: string;
-  data: string;
-  split?: string;
-  splitKey: string;
-  imageKey?: string;
-  captionKey: string[];
   labelKey: string;
   templates?: string;
   domainTemplate: string;
   limit?: number;
   batchSize?: number;
-  workers?: number;
   json?: string;
 }
 
@@ -35,13 +31,8 @@ export function readTemplates(spec: string): { name: string; templates: readonly
 }
 
 async function open(flags: EvalFlags, needsLabels: boolean) {
-  const parts = await loadClipParts(flags.model);
-  const data = await openImageTextData(flags.data, {
-    imageKey: flags.imageKey,
-    captionKey: oneOrMany(flags.captionKey),
-    labelKey: needsLabels ? flags.labelKey : undefined,
-    where: flags.split ? { [flags.splitKey]: flags.split } : undefined,
-  });
+  const parts = await loadClipParts(flags.model, { onProgress: downloadBars() });
+  const data = await openImageTextData(flags.data, { ...dataOpenOptions(flags), labelKey: needsLabels ? flags.labelKey : undefined });
   const options = { limit: flags.limit, batchSize: flags.batchSize, ...(flags.workers && { workers: flags.workers }) };
   return { parts, data, options };
 }
@@ -51,16 +42,10 @@ function writeJson(path: string | undefined, value: unknown): void {
 }
 
 function common(cmd: Command): Command {
-  return cmd
-    .requiredOption("-d, --data <source>", "evaluation data: manifest (.csv/.tsv/.jsonl), image folder with .txt captions, or WebDataset shards")
+  return addDataOptions(cmd, { role: "evaluation", splitExample: "test-style", captions: "each counts as a caption of its image" })
     .option("-m, --model <source>", "Hub id, model folder (e.g. runs/NAME/final) or weights file (default: the shipped model)")
-    .option("--split <value>", "use the manifest rows whose split field equals this (e.g. test-style)")
-    .option("--split-key <field>", "the manifest field holding the split", "split")
-    .option("--image-key <field>", "manifest column with the image path (default: filepath, image, ...)")
-    .option("--caption-key <field>", "manifest column with the caption (repeatable: each counts as a caption of its image; default: title, caption, text)", collect, [])
     .option("--limit <n>", "evaluate on the first N rows only", positiveInt("--limit"))
     .option("--batch-size <n>", "images per forward pass", positiveInt("--batch-size"))
-    .option("--workers <n>", "image decoding threads", positiveInt("--workers"))
     .option("--json <file>", "also write the full results as JSON");
 }
 

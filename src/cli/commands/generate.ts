@@ -1,16 +1,12 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
-import { ArgumentError, ConfigError, NotFoundError } from "../../errors.js";
+import { ArgumentError, NotFoundError } from "../../errors.js";
 import { loadSafetensors } from "../../io/index.js";
-import { resolveModelPath } from "../../io/hub/index.js";
-import { readJson } from "../../models/lm/checkpoint.js";
-import { type GenerateOptions, type GenerateResult, generate } from "../../models/lm/generate.js";
-import { loadLlama } from "../../models/lm/load.js";
-import { loadLlava } from "../../models/llava/load.js";
+import type { GenerateResult } from "../../models/lm/generate.js";
+import { generateTokens, loadTokenGenerator } from "../../pipelines/generate.js";
 import type { Tensor } from "../../tensor/index.js";
-import { collect, nonNegativeInt, printJson } from "../options.js";
-import { parseTemperature } from "./ask.js";
+import { collect, nonNegativeInt, parseTemperature, printJson } from "../options.js";
+import { downloadBars } from "../progress/download-bars.js";
 
 interface GenerateCliOptions {
   model?: string;
@@ -23,8 +19,6 @@ interface GenerateCliOptions {
   ignoreEos?: boolean;
   json?: boolean;
 }
-
-const LANGUAGE_MODELS = ["llama", "mistral", "qwen2"];
 
 export function parseIdRow(text: string): number[] {
   const ids = text.split(",").map((s) => s.trim());
@@ -48,27 +42,10 @@ async function run(opts: GenerateCliOptions): Promise<GenerateResult> {
   if (!opts.model) throw new ArgumentError("--model is required: a LLaVA or Llama-family folder or Hub id");
   if (opts.inputIds.length === 0) throw new ArgumentError("--input-ids is required (repeat it for a batch: one row each)");
   if (opts.greedy && opts.temperature !== undefined) throw new ArgumentError("--greedy and --temperature contradict each other: pass one");
-  const rows = opts.inputIds.map(parseIdRow);
-  const sampling = opts.temperature !== undefined && opts.temperature > 0;
-  const options: GenerateOptions = {
-    maxNewTokens: opts.maxNewTokens,
-    seed: opts.seed,
-    ...(sampling ? { doSample: true, temperature: opts.temperature } : {}),
-    ...(opts.ignoreEos ? { eosTokenId: null } : {}),
-  };
-  const folder = await resolveModelPath(opts.model);
-  const configFile = join(folder, "config.json");
-  if (!existsSync(configFile)) throw new NotFoundError(`${folder}: no config.json in this model folder`);
-  const type = String((readJson(configFile) as { model_type?: unknown }).model_type);
-  if (type === "llava") {
-    const { model } = await loadLlava(folder);
-    return model.generate({ inputIds: rows, pixelValues: opts.pixels ? readPixels(opts.pixels) : undefined }, options);
-  }
-  if (LANGUAGE_MODELS.includes(type)) {
-    if (opts.pixels) throw new ArgumentError(`--pixels needs a LLaVA model; ${folder} is a ${type} language model`);
-    return generate((await loadLlama(folder)).model, { inputIds: rows }, options);
-  }
-  throw new ConfigError(configFile, `model_type "${type}" cannot generate (supported: llava, ${LANGUAGE_MODELS.join(", ")})`);
+  const inputIds = opts.inputIds.map(parseIdRow);
+  const generator = await loadTokenGenerator(opts.model, { onProgress: downloadBars() });
+  const pixelValues = opts.pixels ? readPixels(opts.pixels) : undefined;
+  return generateTokens(generator, { inputIds, pixelValues }, opts);
 }
 
 export function registerGenerate(program: Command): void {

@@ -1,15 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { percent } from "../../eval/table.js";
-import { MODEL_PRESETS } from "../../train/clip/presets.js";
-import { type TrainClipInput, trainClip } from "../../train/clip/index.js";
+import { type EvalRow, type TrainClipCallbacks, type TrainClipInput, clipPresetNames, trainClip } from "../../train/clip/index.js";
+import { type DataFlags, addDataOptions } from "../option-groups.js";
 import { collect, oneOrMany, positiveInt, printJson } from "../options.js";
+import { TrainBar } from "../progress/train-bar.js";
 
-interface TrainClipFlags {
-  data: string;
-  split?: string;
-  splitKey: string;
-  imageKey?: string;
-  captionKey: string[];
+interface TrainClipFlags extends DataFlags {
   evalData?: string;
   evalSplit?: string;
   labelKey: string;
@@ -35,7 +31,6 @@ interface TrainClipFlags {
   blur: number;
   blurSigma: [number, number];
   seed: number;
-  workers?: number;
   saveEvery: number;
   keep: number;
   resume?: boolean;
@@ -71,28 +66,47 @@ export function trainClipInput(f: TrainClipFlags): TrainClipInput {
     warmup: f.warmup, minLrRatio: f.minLr, gradAccum: f.gradAccum, maxGradNorm: f.maxGradNorm, cropScale: f.cropScale,
     blur: f.blur, blurSigma: f.blurSigma,
     seed: f.seed, workers: f.workers, saveEvery: f.saveEvery, keep: f.keep, resume: f.resume ?? false,
-    logEvery: f.logEvery, progress: f.progress,
+    logEvery: f.logEvery,
   };
+}
+
+function evalLine(e: EvalRow): string {
+  const zs = e.top1 === undefined ? "" : `zero-shot top-1 ${percent(e.top1)}, top-5 ${percent(e.top5!)}; `;
+  return `[eval] epoch ${e.epoch} step ${e.step}: ${zs}text->image R@1 ${percent(e.textToImageR1)} R@10 ${percent(e.textToImageR10)} (${e.images} images)`;
+}
+
+/** The run drawn on stderr: a bar on a terminal (unless --no-progress), log lines otherwise. */
+function reporter(flags: TrainClipFlags): { callbacks: TrainClipCallbacks; stop: () => void } {
+  const bar = new TrainBar({
+    bar: flags.progress !== false && process.stderr.isTTY === true,
+    logEvery: flags.logEvery,
+    metrics: [{ key: "logitScale", label: "exp(t)", digits: 2 }],
+    unit: "img/s",
+  });
+  const callbacks: TrainClipCallbacks = {
+    onStart: (s) => {
+      if (s.resumedFrom !== null && s.step >= s.totalSteps) bar.log(`run already complete at step ${s.step}`);
+      else bar.start(s);
+    },
+    onStep: (r) => bar.step(r),
+    onEval: (e) => bar.log(evalLine(e)),
+    onSkip: (s) => bar.log(`[data] skipped ${s.key} (${s.reason}): ${s.message}`),
+  };
+  return { callbacks, stop: () => bar.stop() };
 }
 
 export function registerTrain(program: Command): void {
   const train = program.command("train").description("train models (see: vlm train clip --help)");
-  train
-    .command("clip")
-    .description("train CLIP from scratch on image-caption pairs, or fine-tune a pretrained CLIP")
-    .requiredOption("-d, --data <source>", "training data: manifest (.csv/.tsv/.jsonl), folder of images with .txt captions, or WebDataset shards")
+  const clip = train.command("clip").description("train CLIP from scratch on image-caption pairs, or fine-tune a pretrained CLIP");
+  addDataOptions(clip, { role: "training", splitExample: "train", captions: "a row's several captions, one drawn per epoch" })
     .requiredOption("-o, --out <dir>", "run folder: checkpoints/, final/, metrics.jsonl, curves.png")
-    .option("--split <value>", "train on the manifest rows whose split field equals this (e.g. train)")
-    .option("--split-key <field>", "the manifest field holding the split", "split")
-    .option("--image-key <field>", "manifest column with the image path (default: filepath, image, ...)")
-    .option("--caption-key <field>", "manifest column with the caption (repeatable: a row's several captions, one drawn per epoch; default: title, caption, text)", collect, [])
     .option("--eval-data <source>", "held-out data evaluated every epoch (default: --data when --eval-split is given)")
     .option("--eval-split <value>", "evaluate on the rows whose split field equals this (e.g. val)")
     .option("--label-key <field>", "manifest field with the class name, for zero-shot accuracy", "name")
     .option("--label-positives", "pairs in a batch with the same --label-key value are positives to each other, not negatives (UniCL)")
     .option("--eval-template <text>", 'zero-shot prompt, "{}" marks the label (repeatable: ensembled; default "a photo of a {}.")', collect, [])
     .option("--eval-limit <n>", "evaluate on at most N held-out rows", positiveInt("--eval-limit"))
-    .option("--model-config <preset|json>", `model to train from scratch: ${Object.keys(MODEL_PRESETS).join(", ")} or a config.json (default icons-tiny)`)
+    .option("--model-config <preset|json>", `model to train from scratch: ${clipPresetNames().join(", ")} or a config.json (default icons-tiny)`)
     .option("--init <model>", "fine-tune this pretrained CLIP (Hub id, model folder or weights file)")
     .option("--tokenizer <path>", "tokenizer for a model trained from scratch (default: the CLIP vocabulary shipped with vlmkit)")
     .addOption(new Option("--freeze <tower>", "keep one tower's weights fixed").choices(["vision", "text"]))
@@ -110,7 +124,6 @@ export function registerTrain(program: Command): void {
     .option("--blur <p>", "chance of a Gaussian blur after the crop", number("--blur", (n) => n >= 0 && n <= 1), 0)
     .option("--blur-sigma <min,max>", "range of the blur's sigma in input pixels", range, [0.1, 2] as [number, number])
     .option("--seed <n>", "seeds the initialisation, data order and augmentations", nonNegative("--seed"), 0)
-    .option("--workers <n>", "image decoding threads", positiveInt("--workers"))
     .option("--save-every <steps>", "checkpoint every N steps (and at the end)", positiveInt("--save-every"), 500)
     .option("--keep <k>", "checkpoints to keep (the newest)", positiveInt("--keep"), 3)
     .option("--resume", "continue the run in --out from its latest complete checkpoint, exactly")
@@ -133,7 +146,13 @@ Examples:
 Writes runs/NAME/checkpoints/step-NNNNNN/ (the last --keep), runs/NAME/final/ (a model folder
 for --model), metrics.jsonl and curves.png / curves.svg / curves.html.`)
     .action(async (flags: TrainClipFlags) => {
-      const r = await trainClip(trainClipInput({ ...flags, progress: flags.progress === false ? false : undefined }));
+      const { callbacks, stop } = reporter(flags);
+      let r;
+      try {
+        r = await trainClip(trainClipInput(flags), callbacks);
+      } finally {
+        stop();
+      }
       if (flags.json) return printJson(r);
       const e = r.lastEval;
       const evalLine = e

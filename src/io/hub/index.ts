@@ -4,4 +4,3 @@ export { RepoCache } from "./cache.js";
 export { isRepoId, repoFolderName, resolveUrl, modelInfoUrl } from "./repo-id.js";
 export { selectFiles, shardsOf, globToRegExp, MODEL_SIDE_FILES, type Selection, type SelectOptions } from "./select-files.js";
 export type { DownloadProgress, ProgressCallback } from "./progress.js";
-export { ttyProgress, formatBytes, formatDuration, type TtyProgressOptions } from "./tty-progress.js";

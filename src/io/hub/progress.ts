@@ -1,6 +1,6 @@
 /**
- * Download progress as plain data, so the library draws nothing itself: the CLI passes the
- * terminal reporter from `tty-progress.ts`, a server can log, tests can count.
+ * Download progress as plain data, so the library draws nothing itself: the CLI passes its
+ * terminal bars (cli/progress/download-bars.ts), a server can log, tests can count.
  */
 export interface DownloadProgress {
   repo: string;

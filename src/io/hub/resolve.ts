@@ -37,7 +37,9 @@ function looksLikePath(value: string): boolean {
  * select-files.ts); `files`/`allowPatterns` choose other files.
  *
  * @example
- * const dir = await resolveModelPath("openai/clip-vit-base-patch32", { onProgress: ttyProgress() });
+ * const dir = await resolveModelPath("openai/clip-vit-base-patch32", {
+ *   onProgress: (e) => e.phase === "done" && console.log(`${e.file}: ${e.total} bytes`),
+ * });
  * // dir = ~/.cache/huggingface/hub/models--openai--clip-vit-base-patch32/snapshots/<commit>
  */
 export async function resolveModelPath(idOrPath: string, options: ResolveOptions = {}): Promise<string> {

@@ -1,20 +1,12 @@
+import { lossAndLrPanels, series, splitRows } from "../curves.js";
 import type { Panel } from "../plot.js";
-import type { EvalRow, MetricRow, TrainRow } from "./metrics.js";
+import type { ClipMetricRow } from "./evaluate.js";
 
 /** The panels of a CLIP run's curves.png: loss, learning rate, temperature, held-out metrics. */
-export function clipCurvePanels(rows: readonly MetricRow[]): Panel[] {
-  const train = rows.filter((r): r is TrainRow => r.type === "train");
-  const evals = rows.filter((r): r is EvalRow => r.type === "eval");
-  const series = <R extends MetricRow>(list: readonly R[], name: string, value: (r: R) => number | undefined) => ({
-    name,
-    points: list.flatMap((r) => {
-      const v = value(r);
-      return v === undefined || !Number.isFinite(v) ? [] : [[r.step, v] as const];
-    }),
-  });
+export function clipCurvePanels(rows: readonly ClipMetricRow[]): Panel[] {
+  const { train, evals } = splitRows(rows);
   const panels: Panel[] = [
-    { title: "contrastive loss (train)", xLabel: "step", series: [series(train, "loss", (r) => r.loss)], logY: true },
-    { title: "learning rate", xLabel: "step", series: [series(train, "lr", (r) => r.lr)] },
+    ...lossAndLrPanels(train, "contrastive loss (train)"),
     { title: "logit scale exp(t)", xLabel: "step", series: [series(train, "exp(t)", (r) => r.logitScale)] },
   ];
   if (evals.length > 0) {

@@ -1,9 +1,30 @@
 /** The held-out evaluation run at the end of every epoch: zero-shot accuracy and retrieval. */
 import { openImageTextData } from "../../data/open.js";
 import { type EvalSet, collectEvalSet, embedEvalSet, retrievalFromEmbeds, zeroShotFromEmbeds } from "../../eval/run.js";
-import type { ClipParts } from "../../pipelines/zero-shot.js";
-import type { EvalRow } from "./metrics.js";
+import type { ClipParts } from "../../pipelines/embed.js";
+import type { EvalRowBase, MetricRow } from "../metrics.js";
 import type { TrainClipOptions } from "./options.js";
+
+export interface EvalRow extends EvalRowBase {
+  images: number;
+  /** Zero-shot accuracy over the class names present (absent without labels). */
+  top1?: number;
+  top5?: number;
+  textToImageR1: number;
+  textToImageR5: number;
+  textToImageR10: number;
+  imageToTextR1: number;
+}
+
+/** What a CLIP run adds to each train row and step report. */
+export interface ClipStepMetrics {
+  [name: string]: number;
+  /** exp(logit_scale), the inverse temperature (at most 100). */
+  logitScale: number;
+  temperature: number;
+}
+
+export type ClipMetricRow = MetricRow<EvalRow, ClipStepMetrics>;
 
 export interface EvalData {
   set: EvalSet;

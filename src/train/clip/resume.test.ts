@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { loadSafetensors } from "../../io/index.js";
-import { writeShapesDataset } from "./shapes.js";
+import { writeShapesDataset } from "../../../test/support/shapes.js";
 
 const entry = fileURLToPath(new URL("../../cli/run.ts", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "vlm-resume-"));

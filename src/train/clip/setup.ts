@@ -1,11 +1,14 @@
 /**
- * The model side of a run before the first step: CLIP's own initialisation for a model trained
- * from scratch, which parts train, and AdamW with its no-decay group and the cosine schedule.
+ * The model side of a CLIP run before the first step: the model (built from a config, loaded
+ * to fine-tune, or restored from a checkpoint), CLIP's own initialisation for a model trained
+ * from scratch, and which parts train.
  */
 import { ArgumentError } from "../../errors.js";
-import type { CLIPModel } from "../../models/clip/model.js";
-import { AdamW, LRScheduler, cosineWithWarmup, paramGroupsNoDecay } from "../../optim/index.js";
-import { Generator, type Tensor } from "../../tensor/index.js";
+import { loadCLIP } from "../../models/clip/load.js";
+import { CLIPModel } from "../../models/clip/model.js";
+import { Generator, manualSeed } from "../../tensor/index.js";
+import type { TrainClipOptions } from "./options.js";
+import { resolveModelConfig } from "./presets.js";
 
 /**
  * Hugging Face's `CLIPPreTrainedModel._init_weights`: small normal embeddings, residual-branch
@@ -63,24 +66,18 @@ export function applyTrainableParts(model: CLIPModel, parts: TrainableParts): vo
   }
 }
 
-export interface OptimizerSetup {
-  optimizer: AdamW;
-  scheduler: LRScheduler;
-  /** The trainable parameters, for gradient clipping. */
-  params: Tensor[];
-}
-
 /**
- * AdamW over two groups: weight matrices decay; biases, norms, embedding tables, the class
- * embedding and the temperature do not (`defaultNoDecay`: tensors under 2-d, norm and
- * embedding owners). Decaying logit_scale would pull the temperature back towards 1.
+ * The model a run starts from: the checkpoint it resumes, the pretrained CLIP it fine-tunes,
+ * or a new one from `modelConfig` initialised with `seed`. Seeds the default generator too.
  */
-export function buildOptimizer(
-  model: CLIPModel,
-  o: { lr: number; weightDecay: number; betas: [number, number]; eps: number; warmupSteps: number; totalSteps: number; minLrRatio: number },
-): OptimizerSetup {
-  const groups = paramGroupsNoDecay(model, { weightDecay: o.weightDecay }).filter((g) => [...g.params].length > 0);
-  const optimizer = new AdamW(groups, { lr: o.lr, betas: o.betas, eps: o.eps });
-  const scheduler = new LRScheduler(optimizer, cosineWithWarmup({ warmupSteps: o.warmupSteps, totalSteps: o.totalSteps, minLrRatio: o.minLrRatio }));
-  return { optimizer, scheduler, params: optimizer.paramGroups.flatMap((g) => g.params) };
+export async function buildModel(o: TrainClipOptions, resumeDir: string | null): Promise<{ model: CLIPModel; initFolder?: string }> {
+  manualSeed(o.seed);
+  if (resumeDir) return { model: (await loadCLIP(resumeDir)).model };
+  if (o.init) {
+    const { model, folder } = await loadCLIP(o.init);
+    return { model, initFolder: folder };
+  }
+  const model = new CLIPModel(resolveModelConfig(o.modelConfig ?? "icons-tiny"));
+  initClipWeights(model, new Generator(o.seed));
+  return { model };
 }

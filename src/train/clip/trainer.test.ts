@@ -9,20 +9,21 @@ import { MAX_LOGIT_SCALE } from "../../models/clip/loss.js";
 import { CLIPModel } from "../../models/clip/model.js";
 import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import type { Tensor } from "../../tensor/index.js";
-import { listCheckpoints } from "./checkpoint.js";
-import type { MetricRow } from "./metrics.js";
+import { listCheckpoints } from "../checkpoint.js";
+import { buildOptimizer } from "../schedule.js";
+import { writeShapesDataset } from "../../../test/support/shapes.js";
+import type { ClipMetricRow } from "./evaluate.js";
 import { resolveModelConfig } from "./presets.js";
-import { buildOptimizer } from "./setup.js";
-import { writeShapesDataset } from "./shapes.js";
-import { type TrainClipResult, clampLogitScale, trainClip } from "./trainer.js";
+import { clampLogitScale } from "./step.js";
+import { type TrainClipResult, trainClip } from "./trainer.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "vlm-train-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const quiet = { progress: false, workers: 1 } as const;
+const quiet = { workers: 1 } as const;
 
-function rows(runDir: string): MetricRow[] {
-  return readFileSync(join(runDir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as MetricRow);
+function rows(runDir: string): ClipMetricRow[] {
+  return readFileSync(join(runDir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as ClipMetricRow);
 }
 
 function weights(model: CLIPModel): Map<string, Float32Array> {
@@ -41,7 +42,7 @@ describe("training CLIP on coloured shapes", () => {
         data: manifest, split: "train", evalSplit: "val", modelConfig: "tiny", out: join(scratch, "run"), ...quiet,
         batchSize: 12, epochs: 12, lr: 2e-3, warmup: 3, saveEvery: 5, keep: 2, logEvery: 3,
       },
-      { onStep: (_, loss) => losses.push(loss) },
+      { onStep: (s) => losses.push(s.loss) },
     );
   });
 
@@ -127,7 +128,7 @@ describe("training CLIP on coloured shapes", () => {
       const losses: number[] = [];
       await trainClip(
         { data: manifest, split: "train", init: run.finalDir, labelPositives, labelKey: "split", out: join(scratch, `positives-${labelPositives}`), ...quiet, batchSize: 12, steps: 1, lr: 1e-9 },
-        { onStep: (_, loss) => losses.push(loss) },
+        { onStep: (s) => losses.push(s.loss) },
       );
       return losses[0];
     };

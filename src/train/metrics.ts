@@ -1,9 +1,13 @@
 /**
  * runs/NAME/metrics.jsonl: one JSON object per line, `type` "train" (every few steps) or
- * "eval" (every epoch), appended as the run goes so a crash loses at most the current line.
+ * "eval" (every epoch, the trainer's own fields), appended as the run goes so a crash loses
+ * at most the current line.
  */
 import { appendFileSync, existsSync, readFileSync, writeSync } from "node:fs";
-import { writeFileAtomic } from "../../io/atomic.js";
+import { writeFileAtomic } from "../io/atomic.js";
+
+/** Numbers a trainer adds to its train rows and step reports (CLIP: logitScale, temperature). */
+export type StepMetrics = Record<string, number>;
 
 export interface TrainRow {
   type: "train";
@@ -12,32 +16,25 @@ export interface TrainRow {
   /** Mean loss over the steps since the previous row. */
   loss: number;
   lr: number;
-  /** exp(logit_scale), the inverse temperature (at most 100). */
-  logitScale: number;
-  temperature: number;
+  /** Largest gradient norm (before clipping) over those steps. */
   gradNorm: number;
-  imagesPerSecond: number;
+  /** Undecodable samples skipped so far in the run. */
   skipped: number;
+  /** Samples per second over those steps, named by what the trainer counts: imagesPerSecond, tokensPerSecond. */
+  [throughput: `${string}PerSecond`]: number;
 }
 
-export interface EvalRow {
+/** What every eval row has; a trainer adds its metrics. */
+export interface EvalRowBase {
   type: "eval";
   step: number;
   epoch: number;
-  images: number;
-  /** Zero-shot accuracy over the class names present (absent without labels). */
-  top1?: number;
-  top5?: number;
-  textToImageR1: number;
-  textToImageR5: number;
-  textToImageR10: number;
-  imageToTextR1: number;
 }
 
-export type MetricRow = TrainRow | EvalRow;
+export type MetricRow<E extends EvalRowBase = EvalRowBase, M extends StepMetrics = StepMetrics> = (TrainRow & M) | E;
 
-export class MetricsLog {
-  readonly rows: MetricRow[] = [];
+export class MetricsLog<R extends { type: string; step: number }> {
+  readonly rows: R[] = [];
 
   /**
    * Opens the log of a run. Resuming from step S keeps what happened up to S (train rows up
@@ -52,14 +49,14 @@ export class MetricsLog {
     const kept = readFileSync(file, "utf8")
       .split("\n")
       .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as MetricRow)
+      .map((line) => JSON.parse(line) as R)
       .filter((r) => (r.type === "eval" ? r.step < resumeStep : r.step <= resumeStep));
     this.rows.push(...kept);
     const text = kept.map((r) => `${JSON.stringify(r)}\n`).join("");
     writeFileAtomic(file, (fd) => writeSync(fd, text));
   }
 
-  append(row: MetricRow): void {
+  append(row: R): void {
     this.rows.push(row);
     appendFileSync(this.file, `${JSON.stringify(row)}\n`);
   }

@@ -1,33 +1,16 @@
+/**
+ * The download bars of the CLI: what `onProgress` callbacks of the Hub downloads (plain data,
+ * see io/hub/progress.ts) look like on a terminal.
+ */
 import cliProgress from "cli-progress";
-import type { DownloadProgress, ProgressCallback } from "./progress.js";
+import type { DownloadProgress, ProgressCallback } from "../../io/hub/index.js";
+import { formatBytes, formatDuration } from "./format.js";
 
-export interface TtyProgressOptions {
+export interface DownloadBarsOptions {
   /** Where to draw; stderr so piped stdout stays clean. */
   stream?: NodeJS.WriteStream | NodeJS.WritableStream;
   /** Draw even when the stream is not a terminal (logs, tests); default: only on a TTY. */
   force?: boolean;
-}
-
-const UNITS = ["B", "kB", "MB", "GB", "TB"];
-
-/** Decimal units, as the Hub's web page and huggingface_hub's tqdm bars show sizes. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "--:--";
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
-  const ss = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
 interface FileBar {
@@ -43,9 +26,9 @@ interface FileBar {
  * keeps logs and CI output free of control characters.
  *
  * @example
- * const dir = await resolveModelPath("openai/clip-vit-base-patch32", { onProgress: ttyProgress() });
+ * const dir = await resolveModelPath("openai/clip-vit-base-patch32", { onProgress: downloadBars() });
  */
-export function ttyProgress(options: TtyProgressOptions = {}): ProgressCallback {
+export function downloadBars(options: DownloadBarsOptions = {}): ProgressCallback {
   const stream = options.stream ?? process.stderr;
   if (!options.force && !(stream as NodeJS.WriteStream).isTTY) return () => {};
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { formatBytes, formatDuration, ttyProgress } from "./tty-progress.js";
+import { downloadBars } from "./download-bars.js";
+import { formatBytes, formatDuration } from "./format.js";
 
 function sink(isTTY: boolean): Writable & { text: string; isTTY: boolean } {
   const stream = new Writable({
@@ -15,10 +16,10 @@ function sink(isTTY: boolean): Writable & { text: string; isTTY: boolean } {
   return stream;
 }
 
-describe("ttyProgress", () => {
+describe("downloadBars", () => {
   it("draws nothing on a non-TTY stream unless forced", () => {
     const stream = sink(false);
-    const report = ttyProgress({ stream });
+    const report = downloadBars({ stream });
     report({ repo: "o/n", file: "model.safetensors", phase: "start", downloaded: 0, total: 10 });
     report({ repo: "o/n", file: "model.safetensors", phase: "done", downloaded: 10, total: 10 });
     assert.equal(stream.text, "");
@@ -26,7 +27,7 @@ describe("ttyProgress", () => {
 
   it("when forced, draws a bar with the file, bytes, speed and ETA, and stops when the file is done", () => {
     const stream = sink(false);
-    const report = ttyProgress({ stream, force: true });
+    const report = downloadBars({ stream, force: true });
     report({ repo: "o/n", file: "model.safetensors", phase: "start", downloaded: 500_000, total: 2_000_000 });
     report({ repo: "o/n", file: "model.safetensors", phase: "data", downloaded: 1_000_000, total: 2_000_000 });
     report({ repo: "o/n", file: "model.safetensors", phase: "done", downloaded: 2_000_000, total: 2_000_000 });
