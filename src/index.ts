@@ -22,6 +22,9 @@ export { zeroShotClassify, classEmbeddings, type LabelScore } from "./pipelines/
 export { embed, embedImages, embedTexts, type ClipParts, type Embeddings } from "./pipelines/embed.js";
 export { IMAGENET_TEMPLATES, SIMPLE_TEMPLATES } from "./pipelines/templates.js";
 export { loadClipParts } from "./pipelines/load-clip-parts.js";
+export { ask, askStream, drain, loadLlavaParts, type AskInput, type AskOptions, type AskResult, type LlavaParts } from "./pipelines/ask.js";
+export { ImageChat } from "./pipelines/chat.js";
+export { generateTokens, loadTokenGenerator, type TokenGenerator } from "./pipelines/generate.js";
 export { AutoTokenizer, type AnyTokenizer } from "./tokenizers/auto.js";
 export { PreTrainedTokenizer, type EncodeOptions, type DecodeTextOptions } from "./tokenizers/pretrained.js";
 export { ChatTemplate, type ChatMessage, type ChatContent } from "./tokenizers/chat-template.js";

@@ -131,6 +131,17 @@ test("output piped into a reader that has already gone (| true) ends quietly, ex
   assert.equal(r.stderr, "");
 });
 
+test("train clip on data where too few images decode: exit 1, the named error last, no endless loop", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vlm-cli-"));
+  const manifest = join(dir, "missing.jsonl");
+  writeFileSync(manifest, Array.from({ length: 5 }, (_, i) => `${JSON.stringify({ image: `gone-${i}.png`, caption: "a thing" })}\n`).join(""));
+  const r = vlm("train", "clip", "--data", manifest, "--model-config", "tiny", "--batch-size", "4", "--workers", "1", "--out", join(dir, "run"));
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.filter((l) => l.startsWith("[data] skipped")).length, 5, r.stderr);
+  assert.match(lines.at(-1)!, /^vlm: .*missing\.jsonl: only 0 of 5 samples could be decoded in epoch 0 \(5 skipped\), and one optimizer step needs 4/);
+});
+
 test("vlm demo trains and reports accuracy", () => {
   const r = vlm("demo", "--steps", "3");
   assert.equal(r.code, 0, r.stderr);

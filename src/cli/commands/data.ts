@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import cliProgress from "cli-progress";
 import { buildIconCorpus } from "../../data/icons/index.js";
 import { ArgumentError } from "../../errors.js";
 import { nonNegativeInt, positiveInt } from "../options.js";
@@ -29,10 +30,16 @@ export function registerData(program: Command): void {
     .action(async (name: string, opts: IconOptions) => {
       if (name !== "icons") throw new ArgumentError(`unknown data set "${name}" (known: icons)`);
       const started = Date.now();
-      await buildIconCorpus({
-        out: opts.out, packagesDir: opts.packages, size: opts.size, seed: opts.seed,
-        heldOutStyle: opts.heldOutStyle, heldOutNames: opts.heldOutNames, valFraction: Number(opts.valFraction),
-      });
+      const bar = new cliProgress.SingleBar({ format: "rendering {bar} {value}/{total} {eta_formatted} left", hideCursor: true }, cliProgress.Presets.shades_classic);
+      try {
+        await buildIconCorpus({
+          out: opts.out, packagesDir: opts.packages, size: opts.size, seed: opts.seed,
+          heldOutStyle: opts.heldOutStyle, heldOutNames: opts.heldOutNames, valFraction: Number(opts.valFraction),
+          onRendered: (done, total) => (done === 1 ? bar.start(total, done) : bar.update(done)),
+        });
+      } finally {
+        bar.stop();
+      }
       console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     });
 }

@@ -1,6 +1,5 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import cliProgress from "cli-progress";
 import { VlmError } from "../../errors.js";
 import { caption } from "./captions.js";
 import { installPackages, PACKAGES } from "./packages.js";
@@ -25,6 +24,8 @@ export interface IconCorpusOptions {
   /** Renders at once; sharp spreads each over its own threads too. Default 4. */
   concurrency?: number;
   log?: (line: string) => void;
+  /** After each drawing is rendered (or fails to): how many of how many are done (the CLI draws a bar). */
+  onRendered?: (done: number, total: number) => void;
 }
 
 export interface ManifestEntry {
@@ -113,8 +114,7 @@ export async function buildIconCorpus(options: IconCorpusOptions = {}): Promise<
 
   const failed: { image: string; error: string }[] = [];
   const ok: boolean[] = new Array(items.length).fill(false);
-  const bar = new cliProgress.SingleBar({ format: "rendering {bar} {value}/{total} {eta_formatted} left", hideCursor: true }, cliProgress.Presets.shades_classic);
-  bar.start(items.length, 0);
+  let done = 0;
   await mapLimit(items, options.concurrency ?? 4, async (item, i) => {
     try {
       await renderPng(item.source, size, join(out, paths[i]));
@@ -122,9 +122,8 @@ export async function buildIconCorpus(options: IconCorpusOptions = {}): Promise<
     } catch (err) {
       failed.push({ image: paths[i], error: (err as Error).message.split("\n")[0] });
     }
-    bar.increment();
+    options.onRendered?.(++done, items.length);
   });
-  bar.stop();
 
   const rendered = items.flatMap((item, i) => (ok[i] ? [{ item, path: paths[i] }] : []));
   const styleOf = new Map(STYLES.map((s) => [s.id, s]));

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ArgumentError } from "../../errors.js";
+import { ArgumentError, DatasetError } from "../../errors.js";
 import { loadCLIP } from "../../models/clip/load.js";
 import { MAX_LOGIT_SCALE } from "../../models/clip/loss.js";
 import { CLIPModel } from "../../models/clip/model.js";
@@ -159,6 +159,26 @@ describe("training CLIP on coloured shapes", () => {
     const last = rows(r.runDir).filter((x) => x.type === "train").at(-1)!;
     assert.equal(last.type === "train" && last.skipped, r.skipped, "the skipped count is in the metrics log");
     assert.ok(existsSync(join(r.finalDir, "model.safetensors")));
+  });
+
+  test("fewer decodable samples than a batch: a DatasetError saying how many, not an endless loop", async () => {
+    // 20 rows, batch 8: planned 2 steps an epoch, but an epoch of what decodes fills none.
+    const dir = join(scratch, "shapes");
+    const row = (image: string) => JSON.stringify({ image, caption: "a shape", name: "shape" });
+    const allMissing = join(dir, "all-missing.jsonl");
+    writeFileSync(allMissing, `${Array.from({ length: 20 }, (_, i) => row(`missing-${i}.png`)).join("\n")}\n`);
+    const oneGood = join(dir, "one-good.jsonl");
+    writeFileSync(oneGood, `${[row("images/0000-red-circle.png"), ...Array.from({ length: 19 }, (_, i) => row(`missing-${i}.png`))].join("\n")}\n`);
+    const skips: string[] = [];
+    await assert.rejects(
+      trainClip({ data: allMissing, modelConfig: "tiny", out: join(scratch, "all-missing"), ...quiet, batchSize: 8 }, { onSkip: (s) => skips.push(s.key) }),
+      (e) => e instanceof DatasetError && e.message === `${allMissing}: only 0 of 20 samples could be decoded in epoch 0 (20 skipped), and one optimizer step needs 8 (batch size 8 x gradient accumulation 1)`,
+    );
+    assert.equal(skips.length, 20, "each missing file reported once");
+    await assert.rejects(
+      trainClip({ data: oneGood, modelConfig: "tiny", out: join(scratch, "one-good"), ...quiet, batchSize: 4, gradAccum: 2 }),
+      (e) => e instanceof DatasetError && /only 1 of 20 samples could be decoded in epoch 0 \(19 skipped\), and one optimizer step needs 8 \(batch size 4 x gradient accumulation 2\)/.test(e.message),
+    );
   });
 });
 
