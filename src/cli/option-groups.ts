@@ -1,6 +1,7 @@
 /** Options that several commands take, declared once so they read and parse the same everywhere. */
 import type { Command } from "commander";
 import type { OpenDataOptions } from "../data/open.js";
+import type { AskOptions } from "../pipelines/ask.js";
 import { collect, nonNegativeInt, oneOrMany, parseTemperature, positiveInt } from "./options.js";
 
 /** What `addDataOptions` adds. */
@@ -45,6 +46,11 @@ export interface AnswerFlags {
   temperature?: number;
   seed?: number;
   padToSquare?: boolean;
+}
+
+/** The answer flags as the ask task's options. */
+export function answerOptions(flags: AnswerFlags): AskOptions {
+  return { maxTokens: flags.maxTokens, temperature: flags.temperature, seed: flags.seed };
 }
 
 /** The model and sampling options of the commands that answer about images (ask, chat). */

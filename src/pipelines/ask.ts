@@ -69,7 +69,7 @@ function conversation(input: AskInput): Conversation {
   return { messages: [{ role: "user", content: [{ type: "image" }, { type: "text", text: input.question }] }], images: [input.image] };
 }
 
-export function generationOptions(parts: LlavaParts, options: AskOptions): GenerateOptions {
+function generationOptions(parts: LlavaParts, options: AskOptions): GenerateOptions {
   return { maxNewTokens: options.maxTokens ?? 256, decoder: parts.processor, ...samplingOptions(options) };
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ask, loadLlavaParts } from "../../pipelines/ask.js";
-import { type AnswerFlags, addAnswerOptions } from "../option-groups.js";
+import { type AnswerFlags, addAnswerOptions, answerOptions } from "../option-groups.js";
 import { printJson } from "../options.js";
 import { downloadBars } from "../progress/download-bars.js";
 
@@ -20,7 +20,7 @@ Examples:
     .action(async (image: string, question: string, opts: AnswerFlags & { json?: boolean }) => {
       const llava = await loadLlavaParts(opts.model, { padToSquare: opts.padToSquare, onProgress: downloadBars() });
       const onText = opts.json ? undefined : (piece: string) => process.stdout.write(piece);
-      const { answer, answerTokens, seconds } = await ask(llava, { image, question }, { ...opts, onText });
+      const { answer, answerTokens, seconds } = await ask(llava, { image, question }, { ...answerOptions(opts), onText });
       if (!opts.json) return void process.stdout.write("\n");
       printJson({ image, question, answer, tokens: answerTokens, seconds: Number(seconds.toFixed(3)) });
     });

@@ -2,7 +2,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { drain, loadLlavaParts } from "../../pipelines/ask.js";
 import { ImageChat } from "../../pipelines/chat.js";
-import { type AnswerFlags, addAnswerOptions } from "../option-groups.js";
+import { type AnswerFlags, addAnswerOptions, answerOptions } from "../option-groups.js";
 import { downloadBars } from "../progress/download-bars.js";
 
 export function registerChat(program: Command): void {
@@ -18,7 +18,7 @@ from a pipe, one per line:
   printf 'What is this?\\nWhat colour is it?\\n' | vlm chat photo.jpg --model llava-hf/llava-1.5-7b-hf`)
     .action(async (image: string, opts: AnswerFlags) => {
       const llava = await loadLlavaParts(opts.model, { padToSquare: opts.padToSquare, onProgress: downloadBars() });
-      const chat = await ImageChat.open(llava, image, opts);
+      const chat = await ImageChat.open(llava, image, answerOptions(opts));
       const interactive = process.stdin.isTTY === true;
       const lines = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
       if (interactive) console.log(`Chatting about ${image}. /exit or Ctrl-D to stop.`);
