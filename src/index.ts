@@ -25,6 +25,6 @@ export { AutoTokenizer, type AnyTokenizer } from "./tokenizers/auto.js";
 export { PreTrainedTokenizer, type EncodeOptions, type DecodeTextOptions } from "./tokenizers/pretrained.js";
 export { ChatTemplate, type ChatMessage, type ChatContent } from "./tokenizers/chat-template.js";
 export { trainByteLevelBpe } from "./tokenizers/train-bpe.js";
-export { LlamaForCausalLM, loadLlama, generate, streamGenerate, type GenerateOptions, type GenerateResult } from "./models/lm/index.js";
+export { LlamaForCausalLM, loadLlama, generate, streamGenerate, type GenerateOptions, type GenerateResult } from "./models/llama/index.js";
 export { LlavaForConditionalGeneration, loadLlava, type LlavaGenerateInput } from "./models/llava/index.js";
 export { AutoProcessor, LlavaProcessor, type LlavaProcessorOutput } from "./models/llava/processor.js";

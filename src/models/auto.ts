@@ -8,7 +8,7 @@ import { ConfigError, FileFormatError } from "../errors.js";
 import { type ResolveOptions, resolveModelPath } from "../io/hub/index.js";
 import type { Module } from "../nn/index.js";
 import { type CLIPLoadOptions, loadCLIP } from "./clip/load.js";
-import { loadLlama } from "./lm/load.js";
+import { loadLlama } from "./llama/load.js";
 import { loadLlava } from "./llava/load.js";
 
 type Loader = (source: string, options: CLIPLoadOptions) => Promise<Module>;

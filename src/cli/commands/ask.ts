@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ArgumentError } from "../../errors.js";
-import type { GenerateOptions } from "../../models/lm/generate.js";
+import type { GenerateOptions } from "../../models/llama/generate.js";
 import { loadLlava } from "../../models/llava/load.js";
 import type { LlavaForConditionalGeneration, LlavaGenerateInput } from "../../models/llava/model.js";
 import { LlavaProcessor } from "../../models/llava/processor.js";

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ConfigError } from "../../errors.js";
 import { ACTIVATIONS } from "../clip/config.js";
 import { parseConfig } from "../config-schema.js";
-import { type LlamaConfig, parseLlamaConfig } from "../lm/config.js";
+import { type LlamaConfig, parseLlamaConfig } from "../llama/config.js";
 import { type ViTConfig, parseViTConfig } from "../vit/config.js";
 
 export const llavaConfigSchema = z.object({

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { NotFoundError } from "../../errors.js";
 import { type ResolveOptions, resolveModelPath } from "../../io/hub/index.js";
 import type { Module } from "../../nn/index.js";
-import { Checkpoint, type LoadDType, readJson } from "../lm/checkpoint.js";
-import { buildLlama, isRotaryBuffer } from "../lm/load.js";
+import { Checkpoint, type LoadDType, readJson } from "../llama/checkpoint.js";
+import { buildLlama, isRotaryBuffer } from "../llama/load.js";
 import { type LlavaConfig, parseLlavaConfig } from "./config.js";
 import { LlavaForConditionalGeneration } from "./model.js";
 

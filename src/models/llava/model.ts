@@ -7,8 +7,8 @@ import { ImageTokenError, ShapeError } from "../../errors.js";
 import { Activation, Linear, Module } from "../../nn/index.js";
 import { Tensor, concat, isGradEnabled, noGrad, slice } from "../../tensor/index.js";
 import { needsGrad } from "../../tensor/autograd.js";
-import { type GenerateInput, type GenerateOptions, type GenerateResult, generate, streamGenerate } from "../lm/generate.js";
-import { LlamaForCausalLM } from "../lm/model.js";
+import { type GenerateInput, type GenerateOptions, type GenerateResult, generate, streamGenerate } from "../llama/generate.js";
+import { LlamaForCausalLM } from "../llama/model.js";
 import { VisionTransformer } from "../vit/model.js";
 import type { LlavaConfig } from "./config.js";
 

@@ -12,7 +12,7 @@ import type { Tensor } from "../../tensor/index.js";
 import { loadPreTrainedTokenizer } from "../../tokenizers/auto.js";
 import { type ChatMessage, ChatTemplate, type ChatTemplateOptions } from "../../tokenizers/chat-template.js";
 import type { PreTrainedTokenizer } from "../../tokenizers/pretrained.js";
-import { readJson } from "../lm/checkpoint.js";
+import { readJson } from "../llama/checkpoint.js";
 import { parseLlavaConfig } from "./config.js";
 
 /**
