@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { before, describe, test } from "node:test";
 import { loadSafetensors } from "../../io/index.js";
-import { writeTinyLlavaFolder } from "../../models/llava/processor.fixtures.js";
+import { writeTinyLlavaFolder } from "../../../test/support/tiny-llava.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
 
 const entry = fileURLToPath(new URL("../run.ts", import.meta.url));
