@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { saveSafetensors } from "../../io/index.js";
-import { HalfTensor, Tensor, concat, noGrad, slice } from "../../tensor/index.js";
+import { randomSource } from "../../nn/index.js";
+import { SGD } from "../../optim/index.js";
+import { HalfTensor, Tensor, concat, crossEntropy, noGrad, slice } from "../../tensor/index.js";
 import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 import { type LlamaConfigInput, parseLlamaConfig } from "./config.js";
 import { type TokenDecoder, generate, streamGenerate } from "./generate.js";
-import { randomSource } from "../../nn/index.js";
 import { LlamaForCausalLM } from "./model.js";
 import { applyRotary, inverseFrequencies, rotaryTables } from "./rope.js";
 
@@ -211,6 +212,30 @@ describe("loading", () => {
       assertClose(a, b, { atol: 5e-3, rtol: 0 });
       assert.ok(a.f32().some((v, i) => v !== b.f32()[i]), "the F16 model really is rounded");
     });
+  });
+
+  test("16-bit weights are not parameters; loaded with dtype float32 every weight is one, and the model trains", async () => {
+    const folder = writeModel("f16-train", make(), "F16");
+    const held = await LlamaForCausalLM.fromPretrained(folder);
+    // Only the float32 norms remain (16-bit matrices are inference-only).
+    assert.deepEqual([...held.stateDict().keys()].filter((k) => !k.endsWith("layernorm.weight")), ["model.norm.weight"]);
+    const lm = await LlamaForCausalLM.fromPretrained(folder, { dtype: "float32" });
+    const q = lm.model.layers.at(0).self_attn.q_proj.weight;
+    assert.ok(q instanceof Tensor && q.requiresGrad && lm.parameters().includes(q));
+    assert.equal(lm.stateDict().size, 2 * 9 + 3, "every key of the checkpoint is a parameter");
+    const x = ids([1, 5, 9, 3, 22, 17]);
+    const target = new Tensor(Int32Array.of(5, 9, 3, 22, 17, 2), [6]);
+    const loss = () => crossEntropy(lm.forward({ inputIds: x }).reshape(6, -1), target);
+    const opt = new SGD(lm.parameters(), { lr: 0.5 });
+    const before = noGrad(() => loss().item());
+    const qBefore = q.f32().slice();
+    for (let step = 0; step < 3; step++) {
+      opt.zeroGrad();
+      loss().backward();
+      opt.step();
+    }
+    assert.ok(q.f32().some((v, i) => v !== qBefore[i]), "the attention weight moved");
+    assert.ok(noGrad(() => loss().item()) < before, "the loss went down");
   });
 
   test("tied embeddings: lm_head reads the embedding table; a stored lm_head copy is ignored", async () => {
