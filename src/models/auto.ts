@@ -54,6 +54,7 @@ export function modelClassFor(source: ModelSource): PretrainedModelClass {
 export const AutoModel = {
   /**
    * The model a folder, Hub id or weights file holds, as the class its model_type names.
+   * `options`: where to look (Hub settings), `dtype`, and `hiddenAct` for an OpenAI CLIP file.
    *
    * @example
    * const model = await AutoModel.fromPretrained("openai/clip-vit-base-patch32"); // a CLIPModel

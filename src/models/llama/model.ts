@@ -218,7 +218,7 @@ export class LlamaForCausalLM extends Module {
    */
   static fromCheckpoint(config: LlamaConfig, checkpoint: Checkpoint, prefix = ""): LlamaForCausalLM {
     const model = new LlamaForCausalLM(config, checkpoint, prefix);
-    if (config.tie_word_embeddings) checkpoint.skip(`${prefix ? `${prefix}.` : ""}lm_head.weight`);
+    if (config.tie_word_embeddings) checkpoint.skip(new ParamScope(checkpoint, prefix).key("lm_head.weight"));
     return model.eval();
   }
 
