@@ -220,7 +220,7 @@ const BENCHMARKS: Benchmark[] = [
       if (!f.objects && !f.instances && !f.captions) throw new ArgumentError("vlm eval chair needs the true objects: --instances (and --captions) COCO files, or --objects");
       if (f.objects && (f.instances || f.captions)) throw new ArgumentError("give the true objects either as COCO files (--instances, --captions) or as --objects, not both");
       const truth = f.objects
-        ? listedImageObjects(vocabulary, readImageObjects(f.objects), f.objects)
+        ? listedImageObjects(vocabulary, { file: f.objects, lines: readImageObjects(f.objects) })
         : cocoImageObjects(vocabulary, f.instances ? readCocoInstances(f.instances) : null, f.captions ? readCocoCaptions(f.captions) : null, f.instances ?? f.captions!);
       return scoreChair(vocabulary, truth, questionFile(f), answerFile(f));
     },

@@ -131,12 +131,12 @@ export function cocoImageObjects(vocabulary: ChairVocabulary, instances: CocoIns
 }
 
 /** An image's objects from a `{"image" | "image_id", "objects"}` file; each name must be a vocabulary word. */
-export function listedImageObjects(vocabulary: ChairVocabulary, lines: ReadonlyArray<Line<ImageObjectsLine>>, source: string): ImageObjects {
+export function listedImageObjects(vocabulary: ChairVocabulary, listed: { file: string; lines: ReadonlyArray<Line<ImageObjectsLine>> }): ImageObjects {
   const objects: ImageObjects = new Map();
-  for (const { value, line } of lines) {
+  for (const { value, line } of listed.lines) {
     const found = value.objects.map((name) => {
       const object = vocabulary.objectFor(name);
-      if (object === undefined) throw new DatasetError(source, `"${name}" is not a word of the synonyms file`, { line });
+      if (object === undefined) throw new DatasetError(listed.file, `"${name}" is not a word of the synonyms file`, { line });
       return object;
     });
     if (value.image !== undefined) add(objects, `image:${value.image}`, found);
