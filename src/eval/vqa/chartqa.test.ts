@@ -37,7 +37,7 @@ test("scoring a file: accuracy overall and per split", () => {
   ];
   const answers = linesOf("answers.jsonl", [{ question_id: 1, text: "63" }, { question_id: 2, text: "Chile" }, { question_id: 3, text: "30%" }]);
   const r = scoreChartQa(refs, answers);
-  assert.deepEqual(r.items.map((i) => i.correct), [true, false, true]);
+  assert.deepEqual(r.items.map((i) => i.score), [1, 0, 1]);
   assert.equal(r.accuracy, 2 / 3);
   assert.deepEqual(r.perGroup, { human: { accuracy: 0.5, count: 2 }, augmented: { accuracy: 1, count: 1 } });
 });

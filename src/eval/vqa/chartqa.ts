@@ -6,8 +6,8 @@
  */
 import type { AnswerFile } from "./files/llava.js";
 import type { Reference } from "./files/references.js";
-import { pairWithAnswers } from "./pairs.js";
-import { type Accuracy, accuracyBy, mean } from "./summary.js";
+import { type ReferenceScores, scoreAgainstReferences } from "./against-references.js";
+import type { CoverageOptions } from "./pairs.js";
 import { pyFloat, pyRStrip } from "./text/python-str.js";
 
 export const CHARTQA_TOLERANCE = 0.05;
@@ -36,42 +36,21 @@ export function relaxedCorrect(answer: string, reference: string, tolerance = CH
   return answer.toLowerCase() === reference.toLowerCase();
 }
 
-export interface ChartQaOptions {
-  /** Score only the questions that have an answer (default: every one must). */
-  onlyAnswered?: boolean;
-}
-
-export interface ChartQaReport {
+export interface ChartQaReport extends Omit<ReferenceScores<object>, "mean"> {
   benchmark: "chartqa";
   accuracy: number;
-  count: number;
-  /** Per "split"/"category"/"type" of the references (ChartQA's human and augmented sets). */
-  perGroup: Record<string, Accuracy>;
-  unmatchedAnswers: number;
-  items: Array<{ question_id: string | number; answer: string; correct: boolean }>;
 }
 
 /**
- * A question with several references is right when any of them accepts the answer.
+ * A question with several references is right when any of them accepts the answer. The
+ * report's groups are the references' "split" (ChartQA's human and augmented sets) or category.
  *
  * @example
  * const report = scoreChartQa(readReferences("chartqa_test.jsonl"), { file, lines: readLlavaAnswers(file) });
  */
-export function scoreChartQa(references: readonly Reference[], answers: AnswerFile, options: ChartQaOptions = {}): ChartQaReport {
-  const { pairs, unmatchedAnswers } = pairWithAnswers(references, (r) => String(r.id), answers, options.onlyAnswered);
-  const items = pairs.map(({ item, answer }) => ({
-    reference: item,
-    question_id: item.id,
-    answer: answer.text,
-    correct: item.answers.some((r) => relaxedCorrect(answer.text, String(r))),
+export function scoreChartQa(references: readonly Reference[], answers: AnswerFile, options: CoverageOptions = {}): ChartQaReport {
+  const { mean: accuracy, ...scores } = scoreAgainstReferences(references, answers, options, (r, answer) => ({
+    score: r.answers.some((ref) => relaxedCorrect(answer, String(ref))) ? 1 : 0,
   }));
-  const score = (i: (typeof items)[number]) => (i.correct ? 1 : 0);
-  return {
-    benchmark: "chartqa",
-    accuracy: mean(items.map(score)),
-    count: items.length,
-    perGroup: accuracyBy(items.filter((i) => i.reference.group !== undefined), (i) => i.reference.group!, score),
-    unmatchedAnswers,
-    items: items.map(({ question_id, answer, correct }) => ({ question_id, answer, correct })),
-  };
+  return { benchmark: "chartqa", accuracy, ...scores };
 }

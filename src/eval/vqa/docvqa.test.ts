@@ -47,7 +47,7 @@ test("scoring a file: the mean over questions, per group", () => {
   const answers = linesOf("answers.jsonl", [{ question_id: "q1", text: "room 12" }, { question_id: "q2", text: "monday" }]);
   const r = scoreDocVqa(refs, answers);
   // q2: "monday" vs "tuesday" NL = 4/7 > 0.5 -> 0; vs "tue" NL = 5/6 -> 0.
-  assert.deepEqual(r.items.map((i) => i.anls), [1, 0]);
+  assert.deepEqual(r.items.map((i) => i.score), [1, 0]);
   assert.equal(r.anls, 0.5);
   assert.deepEqual(r.perGroup, { form: { accuracy: 1, count: 1 }, letter: { accuracy: 0, count: 1 } });
 });

@@ -7,8 +7,8 @@
  */
 import type { AnswerFile } from "./files/llava.js";
 import type { Reference } from "./files/references.js";
-import { pairWithAnswers } from "./pairs.js";
-import { type Accuracy, accuracyBy, mean } from "./summary.js";
+import { type ReferenceScores, scoreAgainstReferences } from "./against-references.js";
+import type { CoverageOptions } from "./pairs.js";
 import { levenshtein } from "./text/levenshtein.js";
 import { pyLen, pySplit, pyStrip } from "./text/python-str.js";
 
@@ -36,18 +36,9 @@ export function anls(answer: string, references: readonly string[], threshold = 
   return score < threshold ? 0 : score;
 }
 
-export interface DocVqaOptions {
-  /** Score only the questions that have an answer (default: every one must). */
-  onlyAnswered?: boolean;
-}
-
-export interface DocVqaReport {
+export interface DocVqaReport extends Omit<ReferenceScores<object>, "mean"> {
   benchmark: "docvqa";
   anls: number;
-  count: number;
-  perGroup: Record<string, Accuracy>;
-  unmatchedAnswers: number;
-  items: Array<{ question_id: string | number; answer: string; anls: number }>;
 }
 
 /**
@@ -55,15 +46,7 @@ export interface DocVqaReport {
  * const report = scoreDocVqa(readReferences("val_v1.0.json"), { file, lines: readLlavaAnswers(file) });
  * report.anls;
  */
-export function scoreDocVqa(references: readonly Reference[], answers: AnswerFile, options: DocVqaOptions = {}): DocVqaReport {
-  const { pairs, unmatchedAnswers } = pairWithAnswers(references, (r) => String(r.id), answers, options.onlyAnswered);
-  const items = pairs.map(({ item, answer }) => ({ reference: item, question_id: item.id, answer: answer.text, anls: anls(answer.text, item.answers.map(String)) }));
-  return {
-    benchmark: "docvqa",
-    anls: mean(items.map((i) => i.anls)),
-    count: items.length,
-    perGroup: accuracyBy(items.filter((i) => i.reference.group !== undefined), (i) => i.reference.group!, (i) => i.anls),
-    unmatchedAnswers,
-    items: items.map(({ question_id, answer, anls: score }) => ({ question_id, answer, anls: score })),
-  };
+export function scoreDocVqa(references: readonly Reference[], answers: AnswerFile, options: CoverageOptions = {}): DocVqaReport {
+  const { mean: meanAnls, ...scores } = scoreAgainstReferences(references, answers, options, (r, answer) => ({ score: anls(answer, r.answers.map(String)) }));
+  return { benchmark: "docvqa", anls: meanAnls, ...scores };
 }

@@ -8,14 +8,9 @@
  */
 import type { GqaQuestion } from "./files/gqa.js";
 import type { AnswerFile } from "./files/llava.js";
-import { pairWithAnswers } from "./pairs.js";
+import { type CoverageOptions, pairWithAnswers } from "./pairs.js";
 import { type Accuracy, accuracyBy, mean } from "./summary.js";
 import { pyRStrip } from "./text/python-str.js";
-
-export interface GqaOptions {
-  /** Score only the balanced questions that have an answer (default: every one must). */
-  onlyAnswered?: boolean;
-}
 
 export interface GqaItem {
   question_id: string;
@@ -44,7 +39,7 @@ export function gqaPrediction(text: string): string {
  * @example
  * const report = scoreGqa(readGqaQuestions("testdev_balanced_questions.json"), { file, lines: readLlavaAnswers(file) });
  */
-export function scoreGqa(questions: Readonly<Record<string, GqaQuestion>>, answers: AnswerFile, options: GqaOptions = {}): GqaReport {
+export function scoreGqa(questions: Readonly<Record<string, GqaQuestion>>, answers: AnswerFile, options: CoverageOptions = {}): GqaReport {
   const balanced = Object.entries(questions).filter(([, q]) => q.isBalanced);
   const { pairs } = pairWithAnswers(balanced, ([id]) => id, answers, options.onlyAnswered);
   const scored = pairs.map(({ item: [id, q], answer }) => {

@@ -8,7 +8,8 @@ export { readSynonyms, readCocoInstances, readCocoCaptions, readImageObjects } f
 export { readReferences, type Reference } from "./files/references.js";
 export { scoreVqaV2, vqaAccuracy, type VqaV2Report, type VqaV2Options } from "./vqav2.js";
 export { scoreTextVqa, textVqaAccuracy, type TextVqaReport } from "./textvqa.js";
-export { scoreGqa, gqaPrediction, type GqaReport, type GqaOptions } from "./gqa.js";
+export { scoreGqa, gqaPrediction, type GqaReport } from "./gqa.js";
+export type { CoverageOptions } from "./pairs.js";
 export { scorePope, popeSaysYes, type PopeReport, type PopeSplitReport } from "./pope.js";
 export { scoreChair, ChairVocabulary, cocoDoubleWords, cocoImageObjects, listedImageObjects, type ChairReport, type ImageObjects } from "./chair.js";
 export { scoreDocVqa, anls, ANLS_THRESHOLD, type DocVqaReport } from "./docvqa.js";

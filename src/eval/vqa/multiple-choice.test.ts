@@ -45,7 +45,7 @@ test("scoring a file: letters or 0-based indices as answers; guesses counted", (
   const r = scoreMultipleChoice(refs, answers);
   // m3 names no option: seed 42's first draw from [A, B] takes bit_length(2) = 2 bits:
   // 2746317213 >>> 30 = 2 is too big and is redrawn, 478163327 >>> 30 = 0 -> A.
-  assert.deepEqual(r.items.map((i) => [i.prediction, i.source, i.correct]), [["B", "bracket", true], ["D", "letter", false], ["A", "random", true]]);
+  assert.deepEqual(r.items.map((i) => [i.prediction, i.source, i.score]), [["B", "bracket", 1], ["D", "letter", 0], ["A", "random", 1]]);
   assert.equal(r.randomGuesses, 1);
   assert.equal(r.accuracy, 2 / 3);
   assert.deepEqual(r.perGroup.Art, { accuracy: 0.5, count: 2 });

@@ -8,8 +8,8 @@
 import { DatasetError } from "../../errors.js";
 import type { AnswerFile } from "./files/llava.js";
 import type { Reference } from "./files/references.js";
-import { pairWithAnswers } from "./pairs.js";
-import { type Accuracy, accuracyBy, mean } from "./summary.js";
+import { type ReferenceScores, scoreAgainstReferences } from "./against-references.js";
+import type { CoverageOptions } from "./pairs.js";
 import { PythonRandom } from "./text/python-random.js";
 import { pySplit, pyStrip } from "./text/python-str.js";
 
@@ -63,30 +63,16 @@ export function parseMultipleChoice(answer: string, options: readonly string[], 
   return { letter: random.choice(letters), source: "random" };
 }
 
-export interface MultipleChoiceOptions {
-  /** Score only the questions that have an answer (default: every one must). */
-  onlyAnswered?: boolean;
+export interface MultipleChoiceOptions extends CoverageOptions {
   /** Seed of the guesses for unparseable answers (default MMMU's 42). */
   seed?: number;
 }
 
-export interface MultipleChoiceItem {
-  question_id: string | number;
-  answer: string;
-  prediction: string;
-  source: ChoiceSource;
-  correct: boolean;
-}
-
-export interface MultipleChoiceReport {
+export interface MultipleChoiceReport extends Omit<ReferenceScores<{ prediction: string; source: ChoiceSource }>, "mean"> {
   benchmark: "mc";
   accuracy: number;
-  count: number;
   /** Answers no option could be read from, so one was drawn at random (as MMMU does). */
   randomGuesses: number;
-  perGroup: Record<string, Accuracy>;
-  unmatchedAnswers: number;
-  items: MultipleChoiceItem[];
 }
 
 /** The correct letters of a reference: letters as written, numbers as 0-based option indices. */
@@ -111,22 +97,11 @@ export function scoreMultipleChoice(references: readonly Reference[], answers: A
   for (const r of references) {
     if (!r.options || r.options.length === 0) throw new DatasetError(r.source, 'expected "options": the choices in order (A, B, ...)');
   }
-  const { pairs, unmatchedAnswers } = pairWithAnswers(references, (r) => String(r.id), answers, options.onlyAnswered);
   const random = new PythonRandom(options.seed ?? MMMU_SEED);
-  const items = pairs.map(({ item, answer }) => {
-    const letters = optionLetters(item.options!.length);
-    const correct = correctLetters(item, letters);
-    const { letter, source } = parseMultipleChoice(answer.text, item.options!, random);
-    return { reference: item, question_id: item.id, answer: answer.text, prediction: letter, source, correct: correct.includes(letter) };
+  const { mean: accuracy, ...scores } = scoreAgainstReferences(references, answers, options, (r, answer) => {
+    const correct = correctLetters(r, optionLetters(r.options!.length));
+    const { letter, source } = parseMultipleChoice(answer, r.options!, random);
+    return { score: correct.includes(letter) ? 1 : 0, prediction: letter, source };
   });
-  const score = (i: (typeof items)[number]) => (i.correct ? 1 : 0);
-  return {
-    benchmark: "mc",
-    accuracy: mean(items.map(score)),
-    count: items.length,
-    randomGuesses: items.filter((i) => i.source === "random").length,
-    perGroup: accuracyBy(items.filter((i) => i.reference.group !== undefined), (i) => i.reference.group!, score),
-    unmatchedAnswers,
-    items: items.map(({ reference: _, ...item }) => item),
-  };
+  return { benchmark: "mc", accuracy, randomGuesses: scores.items.filter((i) => i.source === "random").length, ...scores };
 }

@@ -8,6 +8,11 @@
 import { DatasetError } from "../../errors.js";
 import { type AnswerFile, type LlavaAnswer, answersById } from "./files/llava.js";
 
+export interface CoverageOptions {
+  /** Score only the annotated questions that have an answer (default: every one must). */
+  onlyAnswered?: boolean;
+}
+
 export interface Paired<T> {
   pairs: Array<{ item: T; answer: LlavaAnswer }>;
   /** Answers whose question is not annotated. */

@@ -10,15 +10,13 @@
  */
 import type { VqaAnnotation, VqaHumanAnswer } from "./files/vqav2.js";
 import type { AnswerFile } from "./files/llava.js";
-import { pairWithAnswers } from "./pairs.js";
+import { type CoverageOptions, pairWithAnswers } from "./pairs.js";
 import { type Accuracy, accuracyBy, mean } from "./summary.js";
 import { evalAiAnswer, normalizeVqaAnswer, vqaPunctuation } from "./text/vqa-answer.js";
 
-export interface VqaV2Options {
+export interface VqaV2Options extends CoverageOptions {
   /** "llava": the answer first goes through LLaVA's EvalAI processor (default); "none": scored as written. */
   answerProcessor?: "llava" | "none";
-  /** Score only the annotated questions that have an answer (default: every one must). */
-  onlyAnswered?: boolean;
 }
 
 export interface VqaV2Item {
