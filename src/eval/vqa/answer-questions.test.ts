@@ -79,7 +79,7 @@ describe("answerQuestions on the tiny reference LLaVA", { skip }, () => {
     const out = join(dir, "other.jsonl");
     writeFileSync(out, jsonl([{ question_id: 9, prompt: "Something else?", text: "x" }]));
     await assert.rejects(answerQuestions(vqa, questionFile(), { ...options("other.jsonl"), resume: true }), (e: unknown) =>
-      e instanceof DatasetError && e.line === 1 && /answers question 9, but question 1 of questions\.jsonl is 1: not a run of these questions/.test(e.message));
+      e instanceof DatasetError && e.line === 1 && /answers question 9 \("Something else\?"\), but question 1 of questions\.jsonl is 1 \("What is shown in this image\?"\): not a run of these questions/.test(e.message));
     await assert.rejects(answerQuestions(vqa, questionFile(), options("other.jsonl")), (e: unknown) =>
       e instanceof ArgumentError && /already holds answers: continue that run with --resume, or start again with --overwrite/.test(e.message));
     await answerQuestions(vqa, questionFile(QUESTIONS.slice(0, 1)), { ...options("other.jsonl"), overwrite: true });

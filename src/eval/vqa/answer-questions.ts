@@ -69,7 +69,7 @@ function resumeFrom(out: string, questions: QuestionFile): number {
   if (complete < text.length) truncateSync(out, Buffer.byteLength(text.slice(0, complete)));
   const lines = text.slice(0, complete).split("\n").slice(0, -1);
   if (lines.length > questions.lines.length) {
-    throw new DatasetError(out, `has ${lines.length} answers but ${questions.file} has only ${questions.lines.length} questions: not a run of these questions`);
+    throw new DatasetError(out, `has ${lines.length} answers, more than the ${questions.lines.length} questions asked from ${questions.file}: not a run of these questions`);
   }
   lines.forEach((line, i) => {
     let record: Partial<LlavaAnswerRecord>;
@@ -80,9 +80,10 @@ function resumeFrom(out: string, questions: QuestionFile): number {
     }
     const q = questions.lines[i].value;
     if (record.question_id !== q.question_id || record.prompt !== q.text) {
+      const asked = (id: unknown, text: unknown) => `${JSON.stringify(id)} (${JSON.stringify(text)})`;
       throw new DatasetError(
         out,
-        `answers question ${JSON.stringify(record.question_id)}, but question ${i + 1} of ${questions.file} is ${JSON.stringify(q.question_id)}: not a run of these questions`,
+        `answers question ${asked(record.question_id, record.prompt)}, but question ${i + 1} of ${questions.file} is ${asked(q.question_id, q.text)}: not a run of these questions`,
         { line: i + 1 },
       );
     }
