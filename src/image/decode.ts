@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { ArgumentError, ImageDecodeError, type ImageDecodeReason, NotFoundError } from "../errors.js";
-import { containerFormat, isCutShort } from "./container.js";
+import { ArgumentError, ImageDecodeError, type ImageDecodeReason } from "../errors.js";
+import { containerFormat, isCutShort, sniffImageFormat } from "./container.js";
+import { DEFAULT_MAX_BYTES, notAnImage, readImageFile, tooLarge } from "./read.js";
 import type { DecodedImage, PixelImage, SourceImage } from "./types.js";
 
 /**
@@ -14,6 +14,8 @@ export const DEFAULT_MAX_PIXELS = 178956970;
 export interface DecodeOptions {
   /** Refuse images with more than this many pixels (width x height), before decoding. */
   maxPixels?: number;
+  /** Refuse files (or buffers) larger than this many bytes, before reading past it; default 512 MiB. */
+  maxBytes?: number;
 }
 
 const BUFFER_NAME = "<buffer>";
@@ -32,6 +34,7 @@ const REASON_TEXT: Record<ImageDecodeReason, string> = {
   "not-an-image": "not an image (or an unsupported format)",
   truncated: "truncated image data",
   "too-many-pixels": "too many pixels",
+  "too-large": "file too large",
   corrupt: "corrupt image data",
 };
 
@@ -59,7 +62,8 @@ function oneLine(message: string): string {
  * - JPEG, PNG, WebP, GIF (first frame), AVIF, TIFF and SVG are read by sharp.
  *
  * Throws `NotFoundError` for a missing file and `ImageDecodeError` (with a `reason`) for
- * anything else, including images over `maxPixels`, which are refused from the header alone.
+ * anything else, including images over `maxPixels`, which are refused from the header alone,
+ * files whose first bytes are no image signature (read no further) and files over `maxBytes`.
  *
  * @example
  * const img = await decodeImage("cat.jpg");
@@ -85,24 +89,21 @@ export function dropAlpha(img: PixelImage): DecodedImage {
  */
 export async function decodeSource(input: string | Buffer, options: DecodeOptions = {}): Promise<SourceImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isInteger(maxPixels) || maxPixels < 1) {
-    throw new ArgumentError(`decodeImage: maxPixels must be a positive integer, got ${maxPixels}`);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  for (const [key, value] of [["maxPixels", maxPixels], ["maxBytes", maxBytes]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ArgumentError(`decodeImage: ${key} must be a positive integer, got ${value}`);
+    }
   }
   const name = typeof input === "string" ? input : BUFFER_NAME;
   let bytes: Buffer;
   if (typeof input === "string") {
-    try {
-      bytes = await readFile(input);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(`image not found: ${input}`);
-      if (code === "EISDIR") throw new ImageDecodeError(name, "not-an-image", "is a directory, not an image");
-      throw err;
-    }
+    bytes = await readImageFile(input, maxBytes);
   } else {
+    if (input.length > maxBytes) throw tooLarge(name, maxBytes, input.length);
+    if (sniffImageFormat(input) === null) throw notAnImage(name, input);
     bytes = input;
   }
-  if (bytes.length === 0) throw new ImageDecodeError(name, "not-an-image", "empty file");
 
   try {
     const image = sharp(trimToSvg(bytes), {
