@@ -1,4 +1,4 @@
-import { Resampling, type ResamplingFilter, resizePIL } from "./resample.js";
+import { Resampling, type ResamplingFilter, type ResizeWindow, resizePIL } from "./resample.js";
 import type { PixelImage } from "./types.js";
 
 /** An image as `resizeLikePIL` accepts it: RGB or RGBA, optionally flagged as palette-based. */
@@ -39,10 +39,13 @@ function unpremultiply(img: PixelImage): PixelImage {
  * - RGBA images are resized premultiplied by alpha ("RGBa") and unpremultiplied after, so
  *   transparent pixels do not bleed their hidden colour into visible neighbours.
  * Hugging Face's `CLIPImageProcessor` converts to RGB first and so differs on such images.
+ * `window` computes only that part of the output (see `resizePIL`).
  */
-export function resizeLikePIL(img: ResizableImage, outW: number, outH: number, filter: ResamplingFilter): PixelImage {
-  if (img.indexed) return resizePIL(img, outW, outH, Resampling.NEAREST);
+export function resizeLikePIL(
+  img: ResizableImage, outW: number, outH: number, filter: ResamplingFilter, window?: ResizeWindow,
+): PixelImage {
+  if (img.indexed) return resizePIL(img, outW, outH, Resampling.NEAREST, window);
   const sameSize = outW === img.width && outH === img.height;
-  if (img.channels !== 4 || filter === Resampling.NEAREST || sameSize) return resizePIL(img, outW, outH, filter);
-  return unpremultiply(resizePIL(premultiply(img), outW, outH, filter));
+  if (img.channels !== 4 || filter === Resampling.NEAREST || sameSize) return resizePIL(img, outW, outH, filter, window);
+  return unpremultiply(resizePIL(premultiply(img), outW, outH, filter, window));
 }
