@@ -78,8 +78,10 @@ export class CLIPImageProcessor {
     const refuse = (what: string, w: number, h: number) => {
       throw new ImageDecodeError(name, "too-many-pixels", `too many pixels: ${what} ${w}x${h} (limit ${maxPixels}, see maxPixels)`);
     };
-    let img: PixelImage & { indexed?: boolean } =
+    let img: PixelImage & { indexed?: boolean; cmyk?: boolean } =
       typeof input === "string" || Buffer.isBuffer(input) ? await decodeSource(input, this.options) : input;
+    // Resizing and cropping keep CMYK as CMYK (as PIL does); it becomes RGB last.
+    const cmyk = img.cmyk === true;
     if (img.channels !== 3 && img.channels !== 4) {
       throw new ArgumentError(`CLIPImageProcessor: images must be RGB or RGBA, got ${img.channels} channels`);
     }
@@ -95,7 +97,8 @@ export class CLIPImageProcessor {
       if (!window && w * h > maxPixels) refuse(`${img.width}x${img.height} resized is`, w, h);
       img = resizeLikePIL(img, w, h, c.resample, window);
     }
-    return dropAlpha(c.doCenterCrop ? centerCrop(img, c.cropSize.width, c.cropSize.height) : img);
+    const cropped = c.doCenterCrop ? centerCrop(img, c.cropSize.width, c.cropSize.height) : img;
+    return dropAlpha({ ...cropped, cmyk: cmyk && !this.options.padToSquare });
   }
 
   /**
