@@ -70,7 +70,11 @@ describe("hostile inputs through the CLI", () => {
   it("answers each case with its named error (or its result) in bounded memory", { timeout: 1_200_000 }, async (t) => {
     // Sequential: these measure memory, and the machine is shared.
     for (const c of cases) {
-      await t.test(c.name, async () => check(c, await vlm(c.args, c.env ?? {}, rssFile)));
+      await t.test(c.name, async (sub) => {
+        const run = await vlm(c.args, c.env ?? {}, rssFile);
+        sub.diagnostic(`peak RSS ${run.peakMiB.toFixed(0)} MiB; ${run.stderr.trim() || "exit 0"}`);
+        check(c, run);
+      });
     }
   });
 

@@ -56,3 +56,14 @@ export function centerCropWindow(width: number, height: number, cropWidth: numbe
   const y = axis(height, cropHeight);
   return { left: x.from, top: y.from, width: Math.min(width, cropWidth), height: Math.min(height, cropHeight) };
 }
+
+/** The `width` x `height` rectangle of `img` at (`left`, `top`), copied; `img`'s other fields (flags) carry over. */
+export function copyRegion<T extends PixelImage>(img: T, left: number, top: number, width: number, height: number): T {
+  const ch = img.channels;
+  const out = new Uint8Array(width * height * ch);
+  for (let r = 0; r < height; r++) {
+    const from = ((top + r) * img.width + left) * ch;
+    out.set(img.data.subarray(from, from + width * ch), r * width * ch);
+  }
+  return { ...img, width, height, data: out };
+}

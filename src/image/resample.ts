@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { copyRegion } from "./crop.js";
 import type { PixelImage } from "./types.js";
 
 /**
@@ -212,17 +213,6 @@ export interface ResizeWindow {
   height: number;
 }
 
-/** The part `win` of `img`, copied. */
-function slice(img: PixelImage, win: ResizeWindow): PixelImage {
-  const ch = img.channels;
-  const out = new Uint8Array(win.width * win.height * ch);
-  for (let r = 0; r < win.height; r++) {
-    const from = ((win.top + r) * img.width + win.left) * ch;
-    out.set(img.data.subarray(from, from + win.width * ch), r * win.width * ch);
-  }
-  return { width: win.width, height: win.height, channels: ch, data: out };
-}
-
 /**
  * Resizes an 8-bit image exactly as Pillow's `Image.resize(size, filter)` does (any channel
  * count; channels are independent, as in Pillow's RGB/L modes).
@@ -251,7 +241,7 @@ export function resizePIL(img: PixelImage, outW: number, outH: number, filter: R
   if (!inside(win.left, win.width, outW) || !inside(win.top, win.height, outH)) {
     throw new ArgumentError(`resizePIL: window ${JSON.stringify(win)} is not inside the ${outW}x${outH} output`);
   }
-  if (outW === img.width && outH === img.height) return slice(img, win);
+  if (outW === img.width && outH === img.height) return copyRegion(img, win.left, win.top, win.width, win.height);
   if (filter === Resampling.NEAREST) return nearest(img, outW, outH, win);
   const f = FILTERS[filter];
   if (!f) throw new ArgumentError(`resizePIL: unknown resampling filter ${filter} (Pillow numbers 0-5)`);
