@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { ArgumentError } from "../errors.js";
-import { writeTinyLlavaFolder } from "../models/llava/processor.fixtures.js";
+import { writeTinyLlavaFolder } from "../../test/support/tiny-llava.js";
 import { referencePath, skipWithoutReference } from "../../test/support/reference.js";
 import { type LlavaParts, ask, askStream, drain, loadLlavaParts } from "./ask.js";
 import { ImageChat } from "./chat.js";

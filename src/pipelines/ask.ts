@@ -6,9 +6,8 @@
  */
 import type { ImageInput } from "../image/index.js";
 import type { ProgressCallback } from "../io/hub/index.js";
-import type { FinishReason, GenerateOptions } from "../models/lm/generate.js";
-import { loadLlava } from "../models/llava/load.js";
-import type { LlavaForConditionalGeneration, LlavaGenerateInput } from "../models/llava/model.js";
+import type { FinishReason, GenerateOptions } from "../models/llama/generate.js";
+import { LlavaForConditionalGeneration, type LlavaGenerateInput } from "../models/llava/model.js";
 import { LlavaProcessor } from "../models/llava/processor.js";
 import type { ChatMessage } from "../tokenizers/chat-template.js";
 import { llavaModelOrDefault } from "./default-model.js";
@@ -36,7 +35,7 @@ export async function loadLlavaParts(source: string | undefined, options: LoadLl
   const folder = llavaModelOrDefault(source);
   // The processor first: missing tokenizer files fail before gigabytes of weights are read.
   const processor = await LlavaProcessor.fromPretrained(folder, options);
-  const { model } = await loadLlava(folder, { onProgress: options.onProgress });
+  const model = await LlavaForConditionalGeneration.fromPretrained(folder, { onProgress: options.onProgress });
   return { model, processor };
 }
 

@@ -3,15 +3,11 @@
  * ids (and pixels), for debugging and parity checks (`vlm generate`). The text tasks (`ask`,
  * `chat`) build on the same sampling choices.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { ArgumentError, ConfigError, NotFoundError } from "../errors.js";
-import { type ProgressCallback, resolveModelPath } from "../io/hub/index.js";
-import { readJson } from "../models/lm/checkpoint.js";
-import { type GenerateOptions, type GenerateResult, generate } from "../models/lm/generate.js";
-import { loadLlama } from "../models/lm/load.js";
-import type { LlamaForCausalLM } from "../models/lm/model.js";
-import { loadLlava } from "../models/llava/load.js";
+import { ArgumentError, ConfigError } from "../errors.js";
+import { type OpenModelOptions, openModelSource } from "../io/index.js";
+import { AutoModel } from "../models/auto.js";
+import { type GenerateOptions, type GenerateResult, generate } from "../models/llama/generate.js";
+import { LlamaForCausalLM } from "../models/llama/model.js";
 import { LlavaForConditionalGeneration } from "../models/llava/model.js";
 import type { Tensor } from "../tensor/index.js";
 
@@ -29,8 +25,6 @@ export function samplingOptions(choice: SamplingChoice): Pick<GenerateOptions, "
   return { seed: choice.seed, ...(sampling ? { doSample: true, temperature: choice.temperature } : {}) };
 }
 
-const LANGUAGE_MODELS = ["llama", "mistral", "qwen2"];
-
 /** A model that generates from ids, with where it came from (for messages). */
 export interface TokenGenerator {
   model: LlavaForConditionalGeneration | LlamaForCausalLM;
@@ -39,15 +33,15 @@ export interface TokenGenerator {
   modelType: string;
 }
 
-/** A LLaVA or Llama-family model from a folder or Hub id, picked by config.json's `model_type`. */
-export async function loadTokenGenerator(source: string, options: { onProgress?: ProgressCallback } = {}): Promise<TokenGenerator> {
-  const folder = await resolveModelPath(source, options);
-  const configFile = join(folder, "config.json");
-  if (!existsSync(configFile)) throw new NotFoundError(`${folder}: no config.json in this model folder`);
-  const modelType = String((readJson(configFile) as { model_type?: unknown }).model_type);
-  if (modelType === "llava") return { model: (await loadLlava(folder)).model, folder, modelType };
-  if (LANGUAGE_MODELS.includes(modelType)) return { model: (await loadLlama(folder)).model, folder, modelType };
-  throw new ConfigError(configFile, `model_type "${modelType}" cannot generate (supported: llava, ${LANGUAGE_MODELS.join(", ")})`);
+/** A LLaVA or Llama-family model from a folder or Hub id, the class picked by the registry (models/auto.ts). */
+export async function loadTokenGenerator(source: string, options: OpenModelOptions = {}): Promise<TokenGenerator> {
+  const opened = await openModelSource(source, options);
+  const model = AutoModel.fromSource(opened);
+  if (model instanceof LlavaForConditionalGeneration || model instanceof LlamaForCausalLM) {
+    return { model, folder: opened.folder, modelType: String(opened.config?.model_type) };
+  }
+  const supported = [LlavaForConditionalGeneration, LlamaForCausalLM].flatMap((m) => m.modelTypes).join(", ");
+  throw new ConfigError(opened.configFile, `a ${model.constructor.name} cannot generate (supported model_type: ${supported})`);
 }
 
 export interface TokenRequest {

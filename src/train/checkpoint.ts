@@ -10,12 +10,12 @@
  * - pruning renames a checkpoint out of the `step-` names before deleting it, so a kill in the
  *   middle of a deletion leaves a hidden folder, removed when the run is opened again.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { LoaderPosition } from "../data/loader.js";
 import { FileFormatError } from "../errors.js";
 import { syncDirectory, writeFileAtomic } from "../io/atomic.js";
-import { loadSafetensors, saveSafetensors } from "../io/index.js";
+import { loadSafetensors, readJson, saveSafetensors } from "../io/index.js";
 import type { LRSchedulerState, Optimizer, OptimizerStateDict } from "../optim/index.js";
 
 /** Writes a model into `dir` (an empty folder): weights, config.json, tokenizer files... */
@@ -73,7 +73,7 @@ function checkpointFolders(checkpointsDir: string): CheckpointInfo[] {
 function isComplete(dir: string): boolean {
   let state: TrainerState;
   try {
-    state = JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")) as TrainerState;
+    state = readJson(join(dir, STATE_FILE)) as TrainerState;
   } catch {
     return false;
   }
@@ -163,12 +163,7 @@ export interface LoadedTrainerState {
 
 export function readTrainerState(dir: string): LoadedTrainerState {
   const file = join(dir, STATE_FILE);
-  let state: TrainerState;
-  try {
-    state = JSON.parse(readFileSync(file, "utf8")) as TrainerState;
-  } catch (err) {
-    throw new FileFormatError(file, `unreadable trainer state: ${(err as Error).message}`, { cause: err });
-  }
+  const state = readJson(file) as TrainerState;
   if (state.version !== 1 || !Number.isInteger(state.step) || !state.position || !state.scheduler || !state.optimizer) {
     throw new FileFormatError(file, "not a vlmkit trainer state (version 1)");
   }

@@ -3,9 +3,10 @@
  * the package, each a config.json in the Hugging Face layout of that family. A trainer parses
  * what `readPresetOrFile` returns with its model's config schema.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { ArgumentError, FileFormatError, NotFoundError } from "../errors.js";
+import { ArgumentError, NotFoundError } from "../errors.js";
+import { readJson } from "../io/json.js";
 import { packageRoot } from "../package-root.js";
 
 function presetDir(family: string): string {
@@ -19,14 +20,6 @@ export function presetNames(family: string): string[] {
   return readdirSync(dir).filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -".json".length)).sort();
 }
 
-function readJsonFile(file: string, label: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new FileFormatError(label, `not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /**
  * The JSON of preset `spec` of `family`, or of the file `spec` (a path ending in .json), with
  * a name for error messages.
@@ -37,10 +30,10 @@ function readJsonFile(file: string, label: string): unknown {
  */
 export function readPresetOrFile(family: string, spec: string): { json: unknown; source: string } {
   const names = presetNames(family);
-  if (names.includes(spec)) return { json: readJsonFile(join(presetDir(family), `${spec}.json`), `preset ${spec}`), source: `preset ${spec}` };
+  if (names.includes(spec)) return { json: readJson(join(presetDir(family), `${spec}.json`)), source: `preset ${spec}` };
   if (!spec.endsWith(".json")) {
     throw new ArgumentError(`unknown model config "${spec}": use a preset (${names.join(", ")}) or a .json file`);
   }
   if (!existsSync(spec)) throw new NotFoundError(`model config file not found: ${spec}`);
-  return { json: readJsonFile(spec, spec), source: spec };
+  return { json: readJson(spec), source: spec };
 }

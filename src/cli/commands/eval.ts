@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ArgumentError, NotFoundError } from "../../errors.js";
 import { openImageTextData } from "../../data/open.js";
@@ -8,8 +8,9 @@ import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.js";
 import { DEFAULT_TEMPLATES } from "../../pipelines/zero-shot.js";
 import { type DataFlags, addDataOptions, dataOpenOptions } from "../option-groups.js";
-import { positiveInt } from "../options.js";
+import { positiveInt, writeJson } from "../options.js";
 import { downloadBars } from "../progress/download-bars.js";
+import { registerVqaEval } from "./eval-vqa.js";
 
 interface EvalFlags extends DataFlags {
   model?: string;
@@ -37,10 +38,6 @@ async function open(flags: EvalFlags, needsLabels: boolean) {
   return { parts, data, options };
 }
 
-function writeJson(path: string | undefined, value: unknown): void {
-  if (path) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
 function common(cmd: Command): Command {
   return addDataOptions(cmd, { role: "evaluation", splitExample: "test-style", captions: "each counts as a caption of its image" })
     .option("-m, --model <source>", "Hub id, model folder (e.g. runs/NAME/final) or weights file (default: the shipped model)")
@@ -50,7 +47,7 @@ function common(cmd: Command): Command {
 }
 
 export function registerEval(program: Command): void {
-  const evalCmd = program.command("eval").description("evaluate a CLIP model: zero-shot accuracy, retrieval, prompt sensitivity");
+  const evalCmd = program.command("eval").description("evaluate CLIP (zero-shot, retrieval, prompt sensitivity) and LLaVA models (answer benchmark questions, score them)");
 
   common(evalCmd.command("zeroshot").description("zero-shot classification: top-1, top-5 and per-class accuracy over the class names in the data"))
     .option("--label-key <field>", "manifest field with each image's class name", "name")
@@ -96,4 +93,6 @@ Examples:
       console.log(formatTemplateTable(rows));
       writeJson(flags.json, rows);
     });
+
+  registerVqaEval(evalCmd);
 }

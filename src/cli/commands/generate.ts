@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ArgumentError, NotFoundError } from "../../errors.js";
 import { loadSafetensors } from "../../io/index.js";
-import type { GenerateResult } from "../../models/lm/generate.js";
+import type { GenerateResult } from "../../models/llama/generate.js";
 import { generateTokens, loadTokenGenerator } from "../../pipelines/generate.js";
 import type { Tensor } from "../../tensor/index.js";
 import { collect, nonNegativeInt, parseTemperature, printJson } from "../options.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { isAbsolute } from "node:path";
-import { FileFormatError, HubNotFoundError, NotCachedError, NotFoundError } from "../../errors.js";
+import { HubNotFoundError, NotCachedError, NotFoundError } from "../../errors.js";
+import { readJson } from "../json.js";
 import { RepoCache } from "./cache.js";
 import { downloadBlob } from "./download.js";
 import { hubSettings, type SettingsOverrides } from "./env.js";
@@ -16,7 +16,10 @@ export interface ResolveOptions extends SelectOptions, SettingsOverrides {
   /** Branch, tag or commit hash (default `main`). */
   revision?: string;
   onProgress?: ProgressCallback;
-  /** Per request: wait for headers, and between body chunks (default 30 s). */
+  /**
+   * Per request: wait for a connection and the response headers, and between body chunks
+   * (default: HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT, 10 s each).
+   */
   timeoutMs?: number;
   /** Extra attempts after a network error, timeout or 5xx (default 5). */
   retries?: number;
@@ -58,7 +61,8 @@ export async function resolveModelPath(idOrPath: string, options: ResolveOptions
   const config: HttpConfig = {
     endpoint: settings.endpoint,
     token: settings.token,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? settings.requestTimeoutMs,
+    bodyTimeoutMs: options.timeoutMs ?? settings.downloadTimeoutMs,
     retries: options.retries ?? 5,
     retryDelayMs: options.retryDelayMs ?? 500,
     signal: options.signal,
@@ -119,14 +123,7 @@ export async function resolveModelPath(idOrPath: string, options: ResolveOptions
 /** The shards a selected `*.index.json` names, read from the snapshot. */
 async function shardFiles(cache: RepoCache, commit: string, selection: Selection): Promise<string[]> {
   if (!selection.shardIndex) return [];
-  const path = cache.pointerPath(commit, selection.shardIndex);
-  let index: unknown;
-  try {
-    index = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new FileFormatError(path, `not valid JSON: ${(error as Error).message}`);
-  }
-  return shardsOf(index, selection.shardIndex);
+  return shardsOf(readJson(cache.pointerPath(commit, selection.shardIndex)), selection.shardIndex);
 }
 
 /**

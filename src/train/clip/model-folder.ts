@@ -1,7 +1,7 @@
 /**
  * A CLIP model folder as a run writes it (into checkpoints and final/): model.safetensors,
  * config.json as transformers writes it, and the run's tokenizer and preprocessor files, so
- * `loadCLIP`, `vlm classify --model` and transformers read it as is.
+ * `CLIPModel.fromPretrained`, `vlm classify --model` and transformers read it as is.
  */
 import { copyFileSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";

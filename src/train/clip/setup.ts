@@ -4,7 +4,7 @@
  * from scratch, and which parts train.
  */
 import { ArgumentError } from "../../errors.js";
-import { loadCLIP } from "../../models/clip/load.js";
+import { openModelSource } from "../../io/index.js";
 import { CLIPModel } from "../../models/clip/model.js";
 import { Generator, manualSeed } from "../../tensor/index.js";
 import type { TrainClipOptions } from "./options.js";
@@ -72,10 +72,10 @@ export function applyTrainableParts(model: CLIPModel, parts: TrainableParts): vo
  */
 export async function buildModel(o: TrainClipOptions, resumeDir: string | null): Promise<{ model: CLIPModel; initFolder?: string }> {
   manualSeed(o.seed);
-  if (resumeDir) return { model: (await loadCLIP(resumeDir)).model };
+  if (resumeDir) return { model: await CLIPModel.fromPretrained(resumeDir) };
   if (o.init) {
-    const { model, folder } = await loadCLIP(o.init);
-    return { model, initFolder: folder };
+    const source = await openModelSource(o.init);
+    return { model: CLIPModel.fromSource(source), initFolder: source.folder };
   }
   const model = new CLIPModel(resolveModelConfig(o.modelConfig ?? "icons-tiny"));
   initClipWeights(model, new Generator(o.seed));
