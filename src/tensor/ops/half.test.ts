@@ -6,7 +6,7 @@ import { matmulHalfB } from "../../backend/js/half.js";
 import { float32ToBf16, float32ToF16 } from "../../io/index.js";
 import {
   Generator, HalfTensor, type HalfKind, Tensor, embedding, embeddingHalf, getBackend, linear, linearHalf, mul, randn, sum,
-} from "../../tensor/index.js";
+} from "../index.js";
 import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 
