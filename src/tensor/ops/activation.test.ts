@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DTypeError } from "../../errors.js";
 import { Generator, type Tensor, gelu, geluTanh, quickGelu, randn, scalar, silu, tensor, zeros } from "../index.js";
-import { erf } from "../../backend/js/math.js";
+import { erf } from "../../backend/numerics/index.js";
 import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 import { checkGradients } from "../../../test/support/gradcheck.js";
