@@ -1,5 +1,4 @@
 /** Small helpers shared by the commands: option parsing and output. */
-import { writeFileSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
 import { ArgumentError } from "../errors.js";
 
@@ -37,9 +36,4 @@ export function parseTemperature(value: string): number {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** The --json <file> of a command: the result, indented, when a file was named. */
-export function writeJson(path: string | undefined, value: unknown): void {
-  if (path) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }

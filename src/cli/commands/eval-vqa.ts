@@ -13,7 +13,8 @@ import {
   scoreChartQa, scoreDocVqa, scoreGqa, scoreMultipleChoice, scorePope, scoreTextVqa, scoreVqaV2,
 } from "../../eval/vqa/index.js";
 import { loadLlavaParts } from "../../pipelines/ask.js";
-import { collect, nonNegativeInt, positiveInt, writeJson } from "../options.js";
+import { writeJson } from "../json-output.js";
+import { collect, nonNegativeInt, positiveInt } from "../options.js";
 import { downloadBars } from "../progress/download-bars.js";
 import { formatDuration } from "../progress/format.js";
 

@@ -8,9 +8,10 @@ import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.js";
 import { DEFAULT_TEMPLATES } from "../../pipelines/zero-shot.js";
 import { type DataFlags, addDataOptions, dataOpenOptions } from "../option-groups.js";
-import { positiveInt, writeJson } from "../options.js";
+import { positiveInt } from "../options.js";
 import { downloadBars } from "../progress/download-bars.js";
 import { registerVqaEval } from "./eval-vqa.js";
+import { writeJson } from "../json-output.js";
 
 interface EvalFlags extends DataFlags {
   model?: string;
