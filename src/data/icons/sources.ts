@@ -237,20 +237,37 @@ function openmojiArt(dir: string): Map<string, ImageSource> {
   return art;
 }
 
-/** Reads every installed package under `<packagesDir>/node_modules` into corpus items. */
-export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; unmatched: Map<string, number> } {
-  const nm = join(packagesDir, "node_modules");
-  const base = join(nm, "emojibase-data");
-  const emojibase = readJson<EmojibaseEntry[]>(join(base, "en", "data.json"));
+function readEmojibase(nm: string): EmojibaseEntry[] {
+  return readJson<EmojibaseEntry[]>(join(nm, "emojibase-data", "en", "data.json"));
+}
+
+function emojiArtOf(nm: string, emojibase: readonly EmojibaseEntry[]): Map<string, Map<string, ImageSource>> {
   const hexBySlug = new Map(emojibase.map((e) => [iconifySlug(e.label), e.hexcode]));
   // Every Iconify emoji set in STYLES is read the same way, in STYLES order.
   const iconifySets = STYLES.filter((s) => s.package.startsWith("@iconify-json/"));
-  const art = new Map<string, Map<string, ImageSource>>([
+  return new Map<string, Map<string, ImageSource>>([
     ["google", datasourceArt(join(nm, "emoji-datasource-google"), "google")],
     ["twitter", datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
     ["openmoji", openmojiArt(join(nm, "openmoji"))],
     ...iconifySets.map((s) => [s.id, iconifyArt(join(nm, s.package), hexBySlug)] as const),
   ]);
+}
+
+/**
+ * The emoji art of every emoji style, by style id and then by code point (`normalizeHexcode`),
+ * without the icon sets or the Emojibase join: what drawings of known emoji need.
+ */
+export function readEmojiArt(packagesDir: string): Map<string, Map<string, ImageSource>> {
+  const nm = join(packagesDir, "node_modules");
+  return emojiArtOf(nm, readEmojibase(nm));
+}
+
+/** Reads every installed package under `<packagesDir>/node_modules` into corpus items. */
+export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; unmatched: Map<string, number> } {
+  const nm = join(packagesDir, "node_modules");
+  const base = join(nm, "emojibase-data");
+  const emojibase = readEmojibase(nm);
+  const art = emojiArtOf(nm, emojibase);
   const emoji = joinEmoji(
     emojibase,
     readJson<EmojibaseGroups>(join(base, "meta", "groups.json")),

@@ -1,0 +1,15 @@
+export { buildScenes, DEFAULT_SCENE_COUNT, defaultEvalCount, type SceneBuildOptions, type SceneBuildProgress, type SceneBuildSummary } from "./build.js";
+export { composeScene, type CompositionRules, type Identity, pairKey } from "./compose.js";
+export { chairAnnotation, chairSynonyms, evalQuestions, type VqaAnswer, type VqaQuestion } from "./eval-files.js";
+export { clearlyApart, countOf, holds, referenceTo, RELATION_GAP, SIDE_LIMIT, sideOf, type Reference, type Target } from "./facts.js";
+export { captions, describe, itemList } from "./language.js";
+export { layoutItems, MAX_OVERLAP, type Drawing } from "./layout.js";
+export { instructRecord, type LlavaRecord, pretrainRecord, type Turn } from "./llava-records.js";
+export { CAPTION_PROMPTS, POPE_TEMPLATE, TEST_PHRASINGS, TRAIN_PHRASINGS, type PhrasingSet } from "./phrasings.js";
+export { POPE_SAMPLINGS, popeNegatives, type PopeQuestion, popeQuestions, type PopeSampling } from "./pope.js";
+export { drawSpec, phrase, type Question, QUESTION_KINDS, type QuestionKind, type QuestionSpec } from "./questions.js";
+export { renderScene } from "./render.js";
+export type { Background, Box, Scene, SceneItem } from "./scene.js";
+export { chooseHeldOutPairs, SCENE_SPLITS, type SceneSplit, sampleScene } from "./splits.js";
+export { cooccurReport, objectStats, type ObjectStats } from "./stats.js";
+export { loadVocabulary, type SceneVocabulary } from "./vocabulary.js";
