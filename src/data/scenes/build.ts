@@ -134,7 +134,9 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
   if (!existsSync(join(packagesDir, "node_modules", "emojibase-data"))) {
     throw new NotFoundError(`no emoji packages in ${packagesDir}: run \`vlm data build icons\` (it installs them) or pass --packages`);
   }
+  let started = Date.now();
   const sprites = await loadSprites(packagesDir, vocab);
+  log(`drew the ${vocab.objects.length} objects in ${sprites.styles.size} styles in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (!sprites.styles.has(heldOutStyle)) {
     throw new ArgumentError(`held-out style "${heldOutStyle}" is not an emoji style drawing every object; usable: ${[...sprites.styles.keys()].join(", ")}`);
   }
@@ -142,8 +144,12 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
   const heldOutPairs = chooseHeldOutPairs(vocab, options.heldOutPairs ?? 6, seed);
   const plans = planSplits({ count, evalCount, cooccur, heldOutPairs, trainingStyles, heldOutStyle });
 
+  started = Date.now();
   const sampled = new Map(plans.map((p) => [p.split, Array.from({ length: p.count }, (_, i) => sampleScene(vocab, p, i, seed))]));
   await renderAll(out, plans, sampled, sprites.styles, vocab.image_size[0], options);
+  const seconds = (Date.now() - started) / 1000;
+  const total = plans.reduce((n, p) => n + p.count, 0);
+  log(`sampled and rendered ${total} scenes in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} scenes/s)`);
   const scenesOf = (split: SceneSplit): Scene[] => sampled.get(split)!.map((s) => s.scene);
 
   const files: Record<string, string> = {};

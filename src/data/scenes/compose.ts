@@ -25,6 +25,8 @@ export interface CompositionRules {
 const OBJECT_SHARE = 0.55;
 /** Chance that a new item repeats one already drawn, so counts above 1 are common. */
 const REPEAT_SHARE = 0.3;
+/** Chance that a scene is built around a group of 2 to all of its items alike, so counts up to 6 occur. */
+const GROUP_SHARE = 0.25;
 
 /** An order-free key for an object pair. */
 export function pairKey(a: string, b: string): string {
@@ -54,8 +56,13 @@ export function composeScene(g: Generator, vocab: SceneVocabulary, rules: Compos
   const identities: Identity[] = [];
   if (rules.required) for (const name of rules.required) identities.push({ kind: "object", name, color: null });
   const count = Math.max(intBetween(g, low, high), identities.length);
+  const group = count >= 2 && !rules.required && chance(g, GROUP_SHARE) ? intBetween(g, 2, count) : 0;
 
   while (identities.length < count) {
+    if (group > 0 && identities.length > 0 && identities.length < group) {
+      identities.push({ ...identities[0] });
+      continue;
+    }
     if (identities.length > 0 && chance(g, REPEAT_SHARE)) {
       const base = pick(g, identities);
       // A repeated shape keeps its colour half the time, so "how many blue circles" differs from "how many circles".

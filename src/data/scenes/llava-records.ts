@@ -40,7 +40,7 @@ export function pretrainRecord(g: Generator, scene: Scene, vocab: SceneVocabular
 }
 
 /** How often each kind is drawn for a turn; describe only in conversations (its answer is a sentence). */
-const KIND_WEIGHTS: Readonly<Record<QuestionKind, number>> = { exist: 3, count: 3, color: 1.5, shape: 1.5, position: 1.5, relation: 2, describe: 1 };
+const KIND_WEIGHTS: Readonly<Record<QuestionKind, number>> = { exist: 4, count: 3, color: 1.5, shape: 1.5, position: 1.5, relation: 2, describe: 1 };
 /** Turns per record, 1 to 6: short records are as common as LLaVA's single-question ones. */
 const TURN_WEIGHTS = [0, 1, 1.5, 2, 2, 2, 1.5];
 /**
@@ -64,16 +64,30 @@ export function instructRecord(g: Generator, scene: Scene, vocab: SceneVocabular
   const turns = weightedIndex(g, TURN_WEIGHTS);
   const questions: Question[] = [];
   const asked = new Set<string>();
+  // Exist answers alternate within a record, from a random start: a scene has few things to
+  // say yes about and many to say no about, so rejecting repeats would otherwise favour no.
+  let nextPresent = chance(g, 0.5);
+  let existDone = false;
   // Bounded, since a one-item scene may have fewer distinct questions than turns wanted; but
-  // never empty (exist and count questions are always possible).
+  // never empty (count questions are always possible).
   for (let attempt = 0; questions.length === 0 || (questions.length < turns && attempt < turns * 4); attempt++) {
-    const spec = drawSpec(g, kinds[weightedIndex(g, weights)], scene, vocab);
+    const kind = kinds[weightedIndex(g, weights)];
+    if (kind === "exist" && existDone) continue;
+    const spec = drawSpec(g, kind, scene, vocab, { present: nextPresent });
     if (!spec) continue;
     const key = JSON.stringify(spec);
-    if (asked.has(key)) continue;
+    if (asked.has(key)) {
+      if (kind === "exist") existDone = true;
+      continue;
+    }
     asked.add(key);
+    if (kind === "exist") nextPresent = !nextPresent;
     questions.push(phrase(g, spec, scene, vocab, phrasings));
   }
+  // Repeats end runs on a yes more often than on a no: an odd exist question out is dropped,
+  // so every record says yes exactly as often as no.
+  const exist = questions.filter((q) => q.spec.kind === "exist");
+  if (exist.length % 2 === 1 && questions.length > 1) questions.splice(questions.lastIndexOf(exist.at(-1)!), 1);
   const pairs = questions.map((q): [string, string] => (short ? [`${q.text}\n${vocab.answer_suffix}`, q.answer] : [q.text, q.sentence]));
   return { id: scene.id, image: scene.image, conversations: conversation(pairs) };
 }

@@ -48,6 +48,17 @@ function presentTarget(g: Generator, items: readonly SceneItem[]): Target {
   return targetOf(item);
 }
 
+/** Every distinct target in the scene (objects, shapes by name, shapes by colour and name), with its count. */
+function presentTargets(items: readonly SceneItem[]): { target: Target; n: number }[] {
+  const seen = new Map<string, Target>();
+  for (const item of items) {
+    const own = targetOf(item);
+    seen.set(JSON.stringify(own), own);
+    if (item.kind === "shape") seen.set(`shape:${item.name}`, { kind: "shape", name: item.name, color: null });
+  }
+  return [...seen.values()].map((target) => ({ target, n: countOf(items, target) }));
+}
+
 /** A target nowhere in the scene; objects twice as often as shapes. */
 function absentTarget(g: Generator, vocab: SceneVocabulary, items: readonly SceneItem[]): Target {
   const absentObjects = vocab.objects.filter((o) => countOf(items, { kind: "object", name: o.name }) === 0);
@@ -91,7 +102,12 @@ export function drawSpec(g: Generator, kind: QuestionKind, scene: Scene, vocab: 
     case "count": {
       if (chance(g, ZERO_COUNT_SHARE)) return { kind, target: absentTarget(g, vocab, items) };
       if (focus.length > 0) return { kind, target: { kind: "object", name: pick(g, focus) } };
-      return { kind, target: chance(g, 0.1) ? { kind: "any" } : presentTarget(g, items) };
+      if (chance(g, 0.1)) return { kind, target: { kind: "any" } };
+      // Most things in a scene are there once: drawing the answer first, then a target with
+      // that count, keeps 2-6 from being rare answers.
+      const targets = presentTargets(items);
+      const n = pick(g, [...new Set(targets.map((t) => t.n))]);
+      return { kind, target: pick(g, targets.filter((t) => t.n === n)).target };
     }
     case "color": {
       const lone = items.filter((item) => item.kind === "shape" && countOf(items, { kind: "shape", name: item.name, color: null }) === 1);
