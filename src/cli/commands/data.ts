@@ -20,6 +20,7 @@ interface DataOptions {
   evalCount?: number;
   cooccur: number;
   heldOutPairs: number;
+  styles?: string;
   concurrency: number;
 }
 
@@ -57,6 +58,7 @@ export function registerData(program: Command): void {
     .option("--eval-count <n>", "scenes: scenes in val and in each test split (default count/40, 10 to 1000)", positiveInt("--eval-count"))
     .option("--cooccur <p>", "scenes: chance of adding a cooccur partner to a scene holding its mate; 0 = no bias", probability("--cooccur"), 0.65)
     .option("--held-out-pairs <n>", "scenes: object pairs never together in training", nonNegativeInt("--held-out-pairs"), 6)
+    .option("--styles <ids>", "scenes: emoji styles to train on, comma-separated (default every style drawing all objects)")
     .option("--concurrency <n>", "scenes: images rendered at once", positiveInt("--concurrency"), 4)
     .addHelpText("after", "\nExamples:\n  vlm data build icons\n  vlm data build scenes --count 40000 --seed 0\n  vlm data build scenes --cooccur 0 --out data/scenes-unbiased")
     .action(async (name: string, opts: DataOptions) => {
@@ -72,6 +74,7 @@ export function registerData(program: Command): void {
         const summary = await buildScenes({
           out, packagesDir: opts.packages, count: opts.count, evalCount: opts.evalCount, seed: opts.seed,
           cooccur: opts.cooccur, heldOutPairs: opts.heldOutPairs, heldOutStyle: opts.heldOutStyle, concurrency: opts.concurrency,
+          styles: opts.styles?.split(",").map((s) => s.trim()).filter((s) => s !== ""),
           log: (line) => console.log(line),
           onProgress: (p) => {
             if (bar && p.done === 1) bar.start(p.total, 0, { split: p.split });

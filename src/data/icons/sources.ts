@@ -241,25 +241,27 @@ function readEmojibase(nm: string): EmojibaseEntry[] {
   return readJson<EmojibaseEntry[]>(join(nm, "emojibase-data", "en", "data.json"));
 }
 
-function emojiArtOf(nm: string, emojibase: readonly EmojibaseEntry[]): Map<string, Map<string, ImageSource>> {
+function emojiArtOf(nm: string, emojibase: readonly EmojibaseEntry[], wanted: (style: string) => boolean = () => true): Map<string, Map<string, ImageSource>> {
   const hexBySlug = new Map(emojibase.map((e) => [iconifySlug(e.label), e.hexcode]));
   // Every Iconify emoji set in STYLES is read the same way, in STYLES order.
   const iconifySets = STYLES.filter((s) => s.package.startsWith("@iconify-json/"));
-  return new Map<string, Map<string, ImageSource>>([
-    ["google", datasourceArt(join(nm, "emoji-datasource-google"), "google")],
-    ["twitter", datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
-    ["openmoji", openmojiArt(join(nm, "openmoji"))],
-    ...iconifySets.map((s) => [s.id, iconifyArt(join(nm, s.package), hexBySlug)] as const),
-  ]);
+  const readers: [string, () => Map<string, ImageSource>][] = [
+    ["google", () => datasourceArt(join(nm, "emoji-datasource-google"), "google")],
+    ["twitter", () => datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
+    ["openmoji", () => openmojiArt(join(nm, "openmoji"))],
+    ...iconifySets.map((s): [string, () => Map<string, ImageSource>] => [s.id, () => iconifyArt(join(nm, s.package), hexBySlug)]),
+  ];
+  return new Map(readers.filter(([style]) => wanted(style)).map(([style, read]) => [style, read()]));
 }
 
 /**
- * The emoji art of every emoji style, by style id and then by code point (`normalizeHexcode`),
- * without the icon sets or the Emojibase join: what drawings of known emoji need.
+ * The emoji art of the emoji styles (all, or those listed), by style id and then by code point
+ * (`normalizeHexcode`), without the icon sets or the Emojibase join: what drawings of known
+ * emoji need. Listing styles saves parsing the others (Fluent color's set is 100 MB of JSON).
  */
-export function readEmojiArt(packagesDir: string): Map<string, Map<string, ImageSource>> {
+export function readEmojiArt(packagesDir: string, styles?: readonly string[]): Map<string, Map<string, ImageSource>> {
   const nm = join(packagesDir, "node_modules");
-  return emojiArtOf(nm, readEmojibase(nm));
+  return emojiArtOf(nm, readEmojibase(nm), styles ? (style) => styles.includes(style) : undefined);
 }
 
 /** Reads every installed package under `<packagesDir>/node_modules` into corpus items. */

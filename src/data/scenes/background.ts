@@ -67,19 +67,21 @@ function valueNoise(size: number, cell: number, seed: number): Float32Array {
   return out;
 }
 
-/** The mix weight of the second colour at each pixel, 0..1. */
+/** The mix weight of the second colour at each pixel, 0..1 (plain loops: this runs once per scene on the main thread). */
 function mixWeights(background: Exclude<Background, { kind: "plain" }>, size: number): Float32Array {
   const turn = (background.angle * Math.PI) / 180;
   const [cos, sin] = [Math.cos(turn), Math.sin(turn)];
+  const out = new Float32Array(size * size);
   if (background.kind === "gradient") {
     // Projected on the gradient direction and stretched to span the whole image.
     const corners = [0, size].flatMap((x) => [0, size].map((y) => x * cos + y * sin));
     const [lo, hi] = [Math.min(...corners), Math.max(...corners)];
-    return Float32Array.from({ length: size * size }, (_, k) => ((k % size) * cos + Math.floor(k / size) * sin - lo) / (hi - lo));
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = (x * cos + y * sin - lo) / (hi - lo);
+    return out;
   }
   const { pattern, scale, seed } = background;
   if (pattern === "noise") return valueNoise(size, scale, seed);
-  const out = new Float32Array(size * size);
+  const radius = 0.28 * scale;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const u = (x * cos + y * sin) / scale;
@@ -87,8 +89,10 @@ function mixWeights(background: Exclude<Background, { kind: "plain" }>, size: nu
       let w: number;
       if (pattern === "stripes") w = 0.5 + 0.5 * Math.sin(2 * Math.PI * u);
       else if (pattern === "dots") {
-        const d = Math.hypot(u - Math.round(u), v - Math.round(v)) * scale;
-        w = Math.min(1, Math.max(0, 0.28 * scale - d + 0.5));
+        const du = u - Math.round(u);
+        const dv = v - Math.round(v);
+        // Antialiased edge: one pixel wide ramp at the dot's radius.
+        w = Math.min(1, Math.max(0, radius - Math.sqrt(du * du + dv * dv) * scale + 0.5));
       } else w = (Math.floor(u) + Math.floor(v)) & 1;
       out[y * size + x] = w;
     }
@@ -98,17 +102,18 @@ function mixWeights(background: Exclude<Background, { kind: "plain" }>, size: nu
 
 /** The background as packed 8-bit RGB, row by row. */
 export function backgroundPixels(background: Background, size: number): Buffer {
-  const pixels = Buffer.alloc(size * size * 3);
   const first = fromHex(background.colors[0]);
-  if (background.kind === "plain") {
-    for (let k = 0; k < size * size; k++) pixels.set(first, k * 3);
-    return pixels;
-  }
+  if (background.kind === "plain") return Buffer.alloc(size * size * 3, Buffer.from(first));
   const second = fromHex(background.colors[1]);
   const weights = mixWeights(background, size);
+  // Weights quantised to 1/255: the two colours are close, so each step is at most one level.
+  const lut = [0, 1, 2].map((c) => Uint8Array.from({ length: 256 }, (_, q) => Math.round(first[c] + ((second[c] - first[c]) * q) / 255)));
+  const pixels = Buffer.alloc(size * size * 3);
   for (let k = 0; k < size * size; k++) {
-    const w = weights[k];
-    for (let c = 0; c < 3; c++) pixels[k * 3 + c] = Math.round(first[c] * (1 - w) + second[c] * w);
+    const q = Math.round(weights[k] * 255);
+    pixels[k * 3] = lut[0][q];
+    pixels[k * 3 + 1] = lut[1][q];
+    pixels[k * 3 + 2] = lut[2][q];
   }
   return pixels;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ArgumentError, NotFoundError } from "../../errors.js";
 import { Generator } from "../../tensor/random.js";
 import { installPackages } from "../icons/packages.js";
+import { STYLES } from "../icons/sources.js";
 import { mapLimit } from "../map-limit.js";
 import { chairAnnotation, chairSynonyms, evalQuestions, vqaLines } from "./eval-files.js";
 import { captions } from "./language.js";
@@ -38,6 +39,8 @@ export interface SceneBuildOptions {
   heldOutPairs?: number;
   /** The art style kept out of training; default "twitter" (Twemoji). */
   heldOutStyle?: string;
+  /** Emoji styles to train on; default every emoji style that draws all the objects, but the held-out one. */
+  styles?: readonly string[];
   /** Scenes rendered at once; default 4. */
   concurrency?: number;
   /** Install the emoji packages when missing (default true); tests pass false. */
@@ -127,7 +130,11 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
   check(Number.isInteger(count) && count > 0, `count must be a positive integer, got ${count}`);
   check(Number.isInteger(evalCount) && evalCount > 0, `evalCount must be a positive integer, got ${evalCount}`);
   check(cooccur >= 0 && cooccur <= 1, `cooccur must be a probability in [0, 1], got ${cooccur}`);
-
+  const emojiStyles = STYLES.filter((s) => s.domain === "emoji").map((s) => s.id);
+  for (const style of [heldOutStyle, ...(options.styles ?? [])]) {
+    check(emojiStyles.includes(style), `unknown emoji style "${style}"; emoji styles are ${emojiStyles.join(", ")}`);
+  }
+  check(!options.styles?.includes(heldOutStyle), `the held-out style "${heldOutStyle}" cannot also be a training style`);
   const vocabFile = options.vocabulary ?? defaultVocabularyPath();
   const vocab = loadVocabulary(vocabFile);
   if (options.install ?? true) installPackages(packagesDir, log);
@@ -135,12 +142,12 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
     throw new NotFoundError(`no emoji packages in ${packagesDir}: run \`vlm data build icons\` (it installs them) or pass --packages`);
   }
   let started = Date.now();
-  const sprites = await loadSprites(packagesDir, vocab);
+  const sprites = await loadSprites(packagesDir, vocab, options.styles ? [heldOutStyle, ...options.styles] : undefined);
   log(`drew the ${vocab.objects.length} objects in ${sprites.styles.size} styles in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (!sprites.styles.has(heldOutStyle)) {
-    throw new ArgumentError(`held-out style "${heldOutStyle}" is not an emoji style drawing every object; usable: ${[...sprites.styles.keys()].join(", ")}`);
-  }
+  const missing = Object.entries(sprites.incomplete).filter(([style]) => style === heldOutStyle || options.styles?.includes(style));
+  check(missing.length === 0, `styles without some objects: ${missing.map(([style, names]) => `${style} (${names.join(", ")})`).join("; ")}`);
   const trainingStyles = [...sprites.styles.keys()].filter((s) => s !== heldOutStyle);
+  check(trainingStyles.length > 0, "no training style draws every object");
   const heldOutPairs = chooseHeldOutPairs(vocab, options.heldOutPairs ?? 6, seed);
   const plans = planSplits({ count, evalCount, cooccur, heldOutPairs, trainingStyles, heldOutStyle });
 

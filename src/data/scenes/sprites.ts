@@ -20,14 +20,14 @@ export interface SpriteSet {
 export const SPRITE_SIZE = 128;
 
 /**
- * Draws every vocabulary object in every emoji style installed under `packagesDir` (the icon
- * corpus's packages: `vlm data build icons` installs them).
+ * Draws every vocabulary object in every emoji style (or in those listed) installed under
+ * `packagesDir` (the icon corpus's packages: `vlm data build icons` installs them).
  */
-export async function loadSprites(packagesDir: string, vocab: SceneVocabulary): Promise<SpriteSet> {
-  const art = readEmojiArt(packagesDir);
+export async function loadSprites(packagesDir: string, vocab: SceneVocabulary, only?: readonly string[]): Promise<SpriteSet> {
+  const art = readEmojiArt(packagesDir, only);
   const styles = new Map<string, StyleSprites>();
   const incomplete: Record<string, string[]> = {};
-  for (const style of STYLES.filter((s) => s.domain === "emoji")) {
+  for (const style of STYLES.filter((s) => s.domain === "emoji" && art.has(s.id))) {
     const sources = art.get(style.id);
     const missing = vocab.objects.filter((o) => !sources?.has(normalizeHexcode(o.hexcode))).map((o) => o.name);
     if (missing.length > 0) {
