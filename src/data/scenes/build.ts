@@ -14,7 +14,7 @@ import { POPE_SAMPLINGS, popeQuestions } from "./pope.js";
 import { renderScene } from "./render.js";
 import { SPLIT_ROLES, chooseHeldOutPairs, planSplits, PURPOSE, type SampledScene, sampleScene, type SceneSplit, sceneSeed, type SplitPlan } from "./splits.js";
 import { loadSprites } from "./sprites.js";
-import { cooccurReport, type CooccurReport, objectStats } from "./stats.js";
+import { cooccurReport, type CooccurReport, type ObjectStats, objectStats } from "./stats.js";
 import { defaultVocabularyPath, loadVocabulary, type SceneVocabulary } from "./vocabulary.js";
 import type { Scene } from "./scene.js";
 
@@ -177,27 +177,9 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
   const trainStats = objectStats(train);
   const evaluation: SceneBuildSummary["evaluation"] = {};
   for (const plan of plans.filter((p) => p.split !== "train" && p.count > 0)) {
-    const dir = `eval/${plan.split}`;
-    const scenes = scenesOf(plan.split);
-    const lines = scenes.flatMap((scene, i) => {
-      const g = new Generator(sceneSeed(seed, plan.split, i, PURPOSE.eval));
-      const focus = plan.required.length > 0 ? plan.required[i % plan.required.length] : [];
-      return vqaLines(scene, evalQuestions(g, scene, vocab, TEST_PHRASINGS, focus), vocab.answer_suffix);
-    });
-    files[`${dir}/questions.jsonl`] = jsonl(lines.map((l) => l.question));
-    files[`${dir}/answers.jsonl`] = jsonl(lines.map((l) => l.answer));
-    let pope = 0;
-    const popeForLoader = POPE_SAMPLINGS.flatMap((sampling) => {
-      const questions = scenes.flatMap((scene, i) => popeQuestions(new Generator(sceneSeed(seed, plan.split, i, PURPOSE.pope)), scene, vocab, trainStats, sampling));
-      files[`${dir}/pope_${sampling}.jsonl`] = jsonl(questions);
-      pope += questions.length;
-      return questions.map((q) => ({ question_id: q.question_id, image: q.image, text: `${q.text}\n${vocab.answer_suffix}`, category: sampling }));
-    });
-    files[`${dir}/pope_questions.jsonl`] = jsonl(popeForLoader);
-    files[`${dir}/chair.jsonl`] = jsonl(scenes.map(chairAnnotation));
-    const kinds: Record<string, number> = {};
-    for (const l of lines) kinds[l.answer.kind] = (kinds[l.answer.kind] ?? 0) + 1;
-    evaluation[plan.split] = { questions: kinds, yesShare: yesShare(lines.map((l) => l.answer.answer)), pope };
+    const written = evaluationFiles(plan, scenesOf(plan.split), vocab, seed, trainStats);
+    Object.assign(files, written.files);
+    evaluation[plan.split] = written.report;
   }
   files["eval/chair_synonyms.json"] = `{\n${Object.entries(chairSynonyms(vocab)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n")}\n}\n`;
 
@@ -225,6 +207,35 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
   await writeFile(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   await writeFile(join(out, "README.md"), readme(summary));
   return summary;
+}
+
+/**
+ * The evaluation files of one held-out split: its questions and answers, the three POPE sets
+ * (negatives ranked by the training data's statistics) and the CHAIR annotations.
+ */
+function evaluationFiles(plan: SplitPlan, scenes: readonly Scene[], vocab: SceneVocabulary, seed: number, trainStats: ObjectStats): { files: Record<string, string>; report: SceneBuildSummary["evaluation"][string] } {
+  const dir = `eval/${plan.split}`;
+  const files: Record<string, string> = {};
+  const lines = scenes.flatMap((scene, i) => {
+    const g = new Generator(sceneSeed(seed, plan.split, i, PURPOSE.eval));
+    const focus = plan.required.length > 0 ? plan.required[i % plan.required.length] : [];
+    return vqaLines(scene, evalQuestions(g, scene, vocab, TEST_PHRASINGS, focus), vocab.answer_suffix);
+  });
+  files[`${dir}/questions.jsonl`] = jsonl(lines.map((l) => l.question));
+  files[`${dir}/answers.jsonl`] = jsonl(lines.map((l) => l.answer));
+  let pope = 0;
+  const popeForLoader = POPE_SAMPLINGS.flatMap((sampling) => {
+    // One stream per scene for all three samplings: they ask about the same present objects, as POPE does.
+    const questions = scenes.flatMap((scene, i) => popeQuestions(new Generator(sceneSeed(seed, plan.split, i, PURPOSE.pope)), scene, vocab, trainStats, sampling));
+    files[`${dir}/pope_${sampling}.jsonl`] = jsonl(questions);
+    pope += questions.length;
+    return questions.map((q) => ({ question_id: q.question_id, image: q.image, text: `${q.text}\n${vocab.answer_suffix}`, category: sampling }));
+  });
+  files[`${dir}/pope_questions.jsonl`] = jsonl(popeForLoader);
+  files[`${dir}/chair.jsonl`] = jsonl(scenes.map(chairAnnotation));
+  const kinds: Record<string, number> = {};
+  for (const l of lines) kinds[l.answer.kind] = (kinds[l.answer.kind] ?? 0) + 1;
+  return { files, report: { questions: kinds, yesShare: yesShare(lines.map((l) => l.answer.answer)), pope } };
 }
 
 async function renderAll(
