@@ -4,8 +4,9 @@
  * threads, against PyTorch on the same shapes (bench/baselines/torch_clip.py) in the same run.
  *
  * The model is what a user loads: random weights written as safetensors with a config.json
- * into bench/out/clip-b32-random/ (git-ignored, written once) and read back with loadCLIP.
- * Texts are full 77-token contexts. Ends with ratio lines (our time / PyTorch's; < 1 is faster).
+ * into bench/out/clip-b32-random/ (git-ignored, written once) and read back with
+ * CLIPModel.fromPretrained. Texts are full 77-token contexts. Ends with ratio lines (our time /
+ * PyTorch's; < 1 is faster).
  * BENCH_ROUNDS=n repeats the comparison and keeps each contender's best.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,7 +14,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { saveSafetensors } from "../src/io/index.js";
 import { parseCLIPConfig } from "../src/models/clip/config.js";
-import { loadCLIP } from "../src/models/clip/load.js";
 import { CLIPModel } from "../src/models/clip/model.js";
 import { Tensor, manualSeed, noGrad, randn, setBackend } from "../src/tensor/index.js";
 import { countFromEnv, emit, runPythonBaseline, secondsPerCall, torchUnavailable } from "./lib.js";
@@ -87,7 +87,7 @@ export async function benchClip(): Promise<void> {
     return;
   }
   ensureModelFolder();
-  const { model } = await loadCLIP(FOLDER);
+  const model = await CLIPModel.fromPretrained(FOLDER);
   const torchWhy = torchUnavailable();
   if (torchWhy) emit({ bench: "clip", baseline: "pytorch", skipped: torchWhy });
 

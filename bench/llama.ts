@@ -7,10 +7,10 @@
  * weight once per token, which is why 16-bit weights matter there.
  */
 import { float32ToF16 } from "../src/io/index.js";
-import { parseLlamaConfig } from "../src/models/lm/config.js";
-import { LlamaForCausalLM } from "../src/models/lm/model.js";
-import { argmax } from "../src/models/lm/sampling.js";
-import { type ParamSource, randomSource } from "../src/models/lm/weights.js";
+import { parseLlamaConfig } from "../src/models/llama/config.js";
+import { LlamaForCausalLM } from "../src/models/llama/model.js";
+import { argmax } from "../src/models/llama/sampling.js";
+import { type ParamSource, randomSource } from "../src/nn/index.js";
 import { HalfTensor, Tensor, getBackend } from "../src/tensor/index.js";
 import { emit, runPythonBaseline, torchUnavailable } from "./lib.js";
 

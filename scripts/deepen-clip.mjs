@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadCLIP } from "../src/models/clip/load.ts";
+import { openModelSource } from "../src/io/model-source.ts";
+import { CLIPModel } from "../src/models/clip/model.ts";
 import { writeModelFolder } from "../src/train/clip/checkpoint.ts";
 import { deepenClip } from "../src/train/clip/deepen.ts";
 import { prepareModelFiles } from "../src/train/clip/model-files.ts";
@@ -24,7 +25,9 @@ if (!values.model || !values.out) {
   console.error("usage: deepen-clip --model <folder> --out <folder> [--vision-layers N] [--text-layers N] [--seed S]");
   process.exit(2);
 }
-const { model, folder } = await loadCLIP(values.model);
+const source = await openModelSource(values.model);
+const { folder } = source;
+const model = CLIPModel.fromSource(source);
 const grown = deepenClip(model, {
   visionLayers: Number(values["vision-layers"]), textLayers: Number(values["text-layers"]), seed: Number(values.seed),
 });

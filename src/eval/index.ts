@@ -6,3 +6,4 @@ export {
   DEFAULT_DOMAIN_TEMPLATE, type EvalSet, type EmbeddedEvalSet, type ZeroShotReport, type RetrievalReport, type TemplateRow,
 } from "./run.js";
 export { formatZeroShotTable, formatRetrievalTable, formatTemplateTable } from "./run-tables.js";
+export * as vqa from "./vqa/index.js";

@@ -13,7 +13,7 @@ function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 3);
 }
 
-/** A fraction as a percentage with one decimal: 0.4567 -> "45.7%". */
-export function percent(v: number): string {
-  return Number.isNaN(v) ? "-" : `${(v * 100).toFixed(1)}%`;
+/** A fraction as a percentage, one decimal unless asked: 0.4567 -> "45.7%" (2 digits: "45.67%"). */
+export function percent(v: number, digits = 1): string {
+  return Number.isNaN(v) ? "-" : `${(v * 100).toFixed(digits)}%`;
 }

@@ -10,3 +10,6 @@ export {
 export {
   bf16BitsToF32, bf16ToFloat32, f16BitsToF32, f16ToFloat32, f32Bits, f32BitsToBf16, f32BitsToF16, float32ToBf16, float32ToF16,
 } from "./half.js";
+export { readJson, readJsonObject, isJsonObject } from "./json.js";
+export { Checkpoint, type CheckpointOptions, type LoadDType } from "./checkpoint.js";
+export { type ModelLocation, type ModelSource, type OpenModelOptions, locateModel, openModelSource } from "./model-source.js";

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ArgumentError, FileFormatError, NotFoundError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { writeFileAtomic } from "./atomic.js";
+import { readJson } from "./json.js";
 import { writeAll } from "./files.js";
 import { type LoadOptions, type SafetensorsReader, loadSafetensors, openSafetensors } from "./read.js";
 import {
@@ -52,21 +53,9 @@ export function loadSafetensorsSharded(indexPath: string, options: LoadOptions =
   }
 }
 
-function readWeightMap(indexPath: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(indexPath, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new NotFoundError(`${indexPath}: no such file`);
-    throw error;
-  }
-  let index: unknown;
-  try {
-    index = JSON.parse(text);
-  } catch (error) {
-    throw new FileFormatError(indexPath, `not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
+/** Tensor name -> shard file, from a `*.safetensors.index.json`, checked. */
+export function readWeightMap(indexPath: string): Record<string, string> {
+  const weightMap = (readJson(indexPath) as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) {
     throw new FileFormatError(indexPath, `needs a "weight_map" object of tensor name -> shard file`);
   }
@@ -77,7 +66,7 @@ function readWeightMap(indexPath: string): Record<string, string> {
 }
 
 /** Resolves a shard next to its index, refusing names that would leave that folder. */
-function shardPath(indexPath: string, shard: string, tensor: string): string {
+export function shardPath(indexPath: string, shard: string, tensor: string): string {
   const dir = dirname(resolve(indexPath));
   const path = resolve(dir, shard);
   const rel = relative(dir, path);

@@ -2,8 +2,9 @@ import { ArgumentError } from "../errors.js";
 import { Tensor, gelu, geluTanh, quickGelu, relu, silu, tanh, sigmoid } from "../tensor/index.js";
 import { Module } from "./module.js";
 
-/** Activation names as Hugging Face configs spell them (`hidden_act`). */
-export type ActivationName = "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "quick_gelu" | "silu" | "swish" | "relu" | "tanh" | "sigmoid";
+/** Activation names as Hugging Face configs spell them (`hidden_act`); model configs accept these. */
+export const ACTIVATION_NAMES = ["gelu", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "silu", "swish", "relu", "tanh", "sigmoid"] as const;
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
 const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
   gelu,

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CLIPImageProcessor } from "../image/index.js";
 import { ttyProgress } from "../io/hub/index.js";
-import { type CLIPLoadOptions, loadCLIP } from "../models/clip/load.js";
+import { openModelSource } from "../io/index.js";
+import { type CLIPLoadOptions, CLIPModel } from "../models/clip/model.js";
 import { CLIPTokenizer } from "../tokenizers/clip/index.js";
 import { clipModelOrDefault } from "./default-model.js";
 import type { ClipParts } from "./zero-shot.js";
@@ -23,7 +24,9 @@ export interface LoadedClipParts extends ClipParts {
  * const scores = await zeroShotClassify(clip, ["cat.jpg"], ["cat", "dog"]);
  */
 export async function loadClipParts(source?: string, options: CLIPLoadOptions = {}): Promise<LoadedClipParts> {
-  const { model, folder } = await loadCLIP(clipModelOrDefault(source), { onProgress: ttyProgress(), ...options });
+  const opened = await openModelSource(clipModelOrDefault(source), { onProgress: ttyProgress(), ...options });
+  const { folder } = opened;
+  const model = CLIPModel.fromSource(opened, options);
   const tokenizer = await CLIPTokenizer.fromPretrained(folder);
   // Without a preprocessor_config.json, CLIP's defaults at the model's own resolution.
   const size = model.config.vision_config.image_size;

@@ -6,7 +6,7 @@ export { sizeOf, broadcastShapes, type Shape } from "./shape.js";
 export * from "./ops/elementwise.js";
 export { sum, mean, max, min, argmax, argmin, maxWithIndices, sumToShape, type Axes } from "./ops/reduce.js";
 export * from "./ops/layout.js";
-export { indexSelect, embedding, gather } from "./ops/indexing.js";
+export { indexSelect, indexCopy, embedding, gather } from "./ops/indexing.js";
 export * from "./ops/matmul.js";
 export * from "./ops/activation.js";
 export * from "./ops/softmax.js";

@@ -4,9 +4,10 @@
  * same way); everything else is read from `tokenizer.json` + `tokenizer_config.json`.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { FileFormatError, NotFoundError } from "../errors.js";
 import { type ResolveOptions, resolveModelPath } from "../io/hub/index.js";
+import { readJsonObject } from "../io/json.js";
 import { CLIPTokenizer } from "./clip/index.js";
 import { PreTrainedTokenizer } from "./pretrained.js";
 
@@ -80,13 +81,3 @@ function isClipFolder(folder: string): boolean {
   return !existsSync(join(folder, "tokenizer.json")) && existsSync(join(folder, "bpe_simple_vocab_16e6.txt.gz"));
 }
 
-function readJsonObject(file: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new FileFormatError(file, `not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new FileFormatError(file, `expected a JSON object (${basename(file)})`);
-  return value as Record<string, unknown>;
-}

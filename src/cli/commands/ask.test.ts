@@ -1,6 +1,6 @@
 /**
  * vlm ask / chat / generate as a user runs them (a child process), on the reference tiny LLaVA
- * made into a complete folder (trained tokenizer, preprocessor config; see processor.fixtures).
+ * made into a complete folder (trained tokenizer, preprocessor config; see test/support/tiny-llava.ts).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { before, describe, test } from "node:test";
 import { loadSafetensors } from "../../io/index.js";
-import { writeTinyLlavaFolder } from "../../models/llava/processor.fixtures.js";
+import { writeTinyLlavaFolder } from "../../../test/support/tiny-llava.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
 
 const entry = fileURLToPath(new URL("../run.ts", import.meta.url));
@@ -50,6 +50,11 @@ describe("vlm generate on the reference tiny LLaVA", { skip }, () => {
   test("bad ids are one line, exit 1", () => {
     assertOneLineError(vlm(["generate", "--model", ref(), "--input-ids", "1,x,3"]), /--input-ids takes comma-separated non-negative integers/);
     assertOneLineError(vlm(["generate", "--model", ref(), "--input-ids", "1,2", "--greedy", "--temperature", "0.5"]), /contradict/);
+  });
+
+  test("a model the registry loads as one that cannot generate is one line naming it", () => {
+    const clip = fileURLToPath(new URL("../../../models/icons-clip", import.meta.url));
+    assertOneLineError(vlm(["generate", "--model", clip, "--input-ids", "1,2"]), /config\.json: a CLIPModel cannot generate \(supported model_type: llava, llama, mistral, qwen2\)/);
   });
 });
 

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { ArgumentError } from "../../errors.js";
-import type { GenerateOptions } from "../../models/lm/generate.js";
-import { loadLlava } from "../../models/llava/load.js";
-import type { LlavaForConditionalGeneration, LlavaGenerateInput } from "../../models/llava/model.js";
+import type { GenerateOptions } from "../../models/llama/generate.js";
+import { LlavaForConditionalGeneration, type LlavaGenerateInput } from "../../models/llava/model.js";
 import { LlavaProcessor } from "../../models/llava/processor.js";
 import { nonNegativeInt, positiveInt, printJson } from "../options.js";
 
@@ -26,7 +25,7 @@ export async function loadAsker(source: string | undefined, padToSquare?: boolea
   }
   // The processor first: missing tokenizer files fail before gigabytes of weights are read.
   const processor = await LlavaProcessor.fromPretrained(source, { padToSquare });
-  const { model } = await loadLlava(source);
+  const model = await LlavaForConditionalGeneration.fromPretrained(source);
   return { model, processor };
 }
 

@@ -8,6 +8,7 @@ import { loadClipParts } from "../../pipelines/load-clip-parts.js";
 import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.js";
 import { DEFAULT_TEMPLATES } from "../../pipelines/zero-shot.js";
 import { collect, oneOrMany, positiveInt } from "../options.js";
+import { registerVqaEval } from "./eval-vqa.js";
 
 interface EvalFlags {
   model?: string;
@@ -46,7 +47,7 @@ async function open(flags: EvalFlags, needsLabels: boolean) {
   return { parts, data, options };
 }
 
-function writeJson(path: string | undefined, value: unknown): void {
+export function writeJson(path: string | undefined, value: unknown): void {
   if (path) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -65,7 +66,7 @@ function common(cmd: Command): Command {
 }
 
 export function registerEval(program: Command): void {
-  const evalCmd = program.command("eval").description("evaluate a CLIP model: zero-shot accuracy, retrieval, prompt sensitivity");
+  const evalCmd = program.command("eval").description("evaluate CLIP (zero-shot, retrieval, prompt sensitivity) and LLaVA models (answer benchmark questions, score them)");
 
   common(evalCmd.command("zeroshot").description("zero-shot classification: top-1, top-5 and per-class accuracy over the class names in the data"))
     .option("--label-key <field>", "manifest field with each image's class name", "name")
@@ -111,4 +112,6 @@ Examples:
       console.log(formatTemplateTable(rows));
       writeJson(flags.json, rows);
     });
+
+  registerVqaEval(evalCmd);
 }

@@ -1,13 +1,11 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { ArgumentError, ConfigError, NotFoundError } from "../../errors.js";
-import { loadSafetensors } from "../../io/index.js";
-import { resolveModelPath } from "../../io/hub/index.js";
-import { readJson } from "../../models/lm/checkpoint.js";
-import { type GenerateOptions, type GenerateResult, generate } from "../../models/lm/generate.js";
-import { loadLlama } from "../../models/lm/load.js";
-import { loadLlava } from "../../models/llava/load.js";
+import { loadSafetensors, openModelSource } from "../../io/index.js";
+import { AutoModel } from "../../models/auto.js";
+import { type GenerateOptions, type GenerateResult, generate } from "../../models/llama/generate.js";
+import { LlamaForCausalLM } from "../../models/llama/model.js";
+import { LlavaForConditionalGeneration } from "../../models/llava/model.js";
 import type { Tensor } from "../../tensor/index.js";
 import { collect, nonNegativeInt, printJson } from "../options.js";
 import { parseTemperature } from "./ask.js";
@@ -23,8 +21,6 @@ interface GenerateCliOptions {
   ignoreEos?: boolean;
   json?: boolean;
 }
-
-const LANGUAGE_MODELS = ["llama", "mistral", "qwen2"];
 
 export function parseIdRow(text: string): number[] {
   const ids = text.split(",").map((s) => s.trim());
@@ -56,19 +52,17 @@ async function run(opts: GenerateCliOptions): Promise<GenerateResult> {
     ...(sampling ? { doSample: true, temperature: opts.temperature } : {}),
     ...(opts.ignoreEos ? { eosTokenId: null } : {}),
   };
-  const folder = await resolveModelPath(opts.model);
-  const configFile = join(folder, "config.json");
-  if (!existsSync(configFile)) throw new NotFoundError(`${folder}: no config.json in this model folder`);
-  const type = String((readJson(configFile) as { model_type?: unknown }).model_type);
-  if (type === "llava") {
-    const { model } = await loadLlava(folder);
+  const source = await openModelSource(opts.model);
+  const model = AutoModel.fromSource(source);
+  if (model instanceof LlavaForConditionalGeneration) {
     return model.generate({ inputIds: rows, pixelValues: opts.pixels ? readPixels(opts.pixels) : undefined }, options);
   }
-  if (LANGUAGE_MODELS.includes(type)) {
-    if (opts.pixels) throw new ArgumentError(`--pixels needs a LLaVA model; ${folder} is a ${type} language model`);
-    return generate((await loadLlama(folder)).model, { inputIds: rows }, options);
+  if (model instanceof LlamaForCausalLM) {
+    if (opts.pixels) throw new ArgumentError(`--pixels needs a LLaVA model; ${source.folder} is a ${model.config.model_type} language model`);
+    return generate(model, { inputIds: rows }, options);
   }
-  throw new ConfigError(configFile, `model_type "${type}" cannot generate (supported: llava, ${LANGUAGE_MODELS.join(", ")})`);
+  const supported = [LlavaForConditionalGeneration, LlamaForCausalLM].flatMap((m) => m.modelTypes).join(", ");
+  throw new ConfigError(source.configFile, `a ${model.constructor.name} cannot generate (supported model_type: ${supported})`);
 }
 
 export function registerGenerate(program: Command): void {

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { VlmError } from "../../errors.js";
+import { readJson } from "../../io/json.js";
 
 /** A package the corpus is built from, pinned so every build sees the same art and labels. */
 export interface CorpusPackage {
@@ -105,7 +106,7 @@ export function installedVersions(dir: string): Map<string, string | null> {
   const found = new Map<string, string | null>();
   for (const pkg of PACKAGES) {
     const file = join(dir, "node_modules", pkg.name, "package.json");
-    found.set(pkg.name, existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version : null);
+    found.set(pkg.name, existsSync(file) ? (readJson(file) as { version: string }).version : null);
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { VlmError } from "../../errors.js";
+import { readJson } from "../../io/json.js";
 
 /** An image to render: a bitmap file, or SVG text. */
 export type ImageSource = { kind: "file"; path: string } | { kind: "svg"; svg: string };
@@ -183,8 +184,9 @@ export function lucideItems(tags: Record<string, string[]>, svgOf: (name: string
   return items;
 }
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, "utf8")) as T;
+/** The file's JSON, taken to have the shape the package documents. */
+function readJsonAs<T>(file: string): T {
+  return readJson(file) as T;
 }
 
 /** Emojibase's label as Iconify spells icon names: "flag: Japan" -> "flag-japan". */
@@ -203,9 +205,9 @@ export function iconifySlug(label: string): string {
  * that match no label, such as skin-tone variants, are left out).
  */
 function iconifyArt(dir: string, hexBySlug: ReadonlyMap<string, string>): Map<string, ImageSource> {
-  const set = readJson<{ icons: Record<string, { body: string; width?: number; height?: number }>; aliases?: Record<string, { parent: string }>; width?: number; height?: number }>(join(dir, "icons.json"));
+  const set = readJsonAs<{ icons: Record<string, { body: string; width?: number; height?: number }>; aliases?: Record<string, { parent: string }>; width?: number; height?: number }>(join(dir, "icons.json"));
   const charsFile = join(dir, "chars.json");
-  const chars = existsSync(charsFile) ? Object.entries(readJson<Record<string, string>>(charsFile)) : [];
+  const chars = existsSync(charsFile) ? Object.entries(readJsonAs<Record<string, string>>(charsFile)) : [];
   const hexOf = chars.length > 0 ? chars : Object.keys(set.icons).flatMap((name) => (hexBySlug.has(name) ? [[hexBySlug.get(name)!, name] as [string, string]] : []));
   const art = new Map<string, ImageSource>();
   for (const [hex, iconName] of hexOf) {
@@ -220,7 +222,7 @@ function iconifyArt(dir: string, hexBySlug: ReadonlyMap<string, string>): Map<st
 
 /** emoji-datasource: one 64 px PNG per emoji (the sheets hold the same art). */
 function datasourceArt(dir: string, vendor: "google" | "twitter"): Map<string, ImageSource> {
-  const entries = readJson<{ unified: string; image: string; [k: string]: unknown }[]>(join(dir, "emoji.json"));
+  const entries = readJsonAs<{ unified: string; image: string; [k: string]: unknown }[]>(join(dir, "emoji.json"));
   const art = new Map<string, ImageSource>();
   for (const e of entries) {
     if (e[`has_img_${vendor}`] === true) art.set(normalizeHexcode(e.unified), { kind: "file", path: join(dir, "img", vendor, "64", e.image) });
@@ -238,7 +240,7 @@ function openmojiArt(dir: string): Map<string, ImageSource> {
 }
 
 function readEmojibase(nm: string): EmojibaseEntry[] {
-  return readJson<EmojibaseEntry[]>(join(nm, "emojibase-data", "en", "data.json"));
+  return readJsonAs<EmojibaseEntry[]>(join(nm, "emojibase-data", "en", "data.json"));
 }
 
 function emojiArtOf(nm: string, emojibase: readonly EmojibaseEntry[], wanted: (style: string) => boolean = () => true): Map<string, Map<string, ImageSource>> {
@@ -272,13 +274,13 @@ export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; u
   const art = emojiArtOf(nm, emojibase);
   const emoji = joinEmoji(
     emojibase,
-    readJson<EmojibaseGroups>(join(base, "meta", "groups.json")),
-    readJson<Record<string, string | string[]>>(join(base, "en", "shortcodes", "iamcal.json")),
+    readJsonAs<EmojibaseGroups>(join(base, "meta", "groups.json")),
+    readJsonAs<Record<string, string | string[]>>(join(base, "en", "shortcodes", "iamcal.json")),
     art,
   );
   const fa = join(nm, "@fortawesome/fontawesome-free", "metadata");
   const faItems = fontAwesomeItems(
-    readJson<Record<string, FontAwesomeIcon>>(join(fa, "icon-families.json")),
+    readJsonAs<Record<string, FontAwesomeIcon>>(join(fa, "icon-families.json")),
     parseFontAwesomeCategories(readFileSync(join(fa, "categories.yml"), "utf8"), join(fa, "categories.yml")),
   );
   const lucide = join(nm, "lucide-static");
@@ -289,5 +291,5 @@ export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; u
       return null;
     }
   };
-  return { items: [...emoji.items, ...faItems, ...lucideItems(readJson(join(lucide, "tags.json")), lucideSvg)], unmatched: emoji.unmatched };
+  return { items: [...emoji.items, ...faItems, ...lucideItems(readJsonAs(join(lucide, "tags.json")), lucideSvg)], unmatched: emoji.unmatched };
 }

@@ -136,7 +136,7 @@ export async function readBody(
 }
 
 /** A small JSON body (the model info API), under the same idle timeout as downloads. */
-export async function readJson(result: RequestResult, config: HttpConfig): Promise<unknown> {
+export async function readJsonBody(result: RequestResult, config: HttpConfig): Promise<unknown> {
   const chunks: Uint8Array[] = [];
   await readBody(result, config, (chunk) => {
     chunks.push(chunk);

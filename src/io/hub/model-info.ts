@@ -1,5 +1,5 @@
 import { HubError } from "../../errors.js";
-import { readJson, request, statusError, type HttpConfig, type RequestContext } from "./http.js";
+import { readJsonBody, request, statusError, type HttpConfig, type RequestContext } from "./http.js";
 import { COMMIT_HASH, modelInfoUrl } from "./repo-id.js";
 
 export interface ModelInfo {
@@ -17,7 +17,7 @@ export async function fetchModelInfo(config: HttpConfig, context: RequestContext
     await result.response.body?.cancel();
     throw statusError(result.response, result.url, context);
   }
-  const body = (await readJson(result, config)) as { sha?: unknown; siblings?: unknown } | null;
+  const body = (await readJsonBody(result, config)) as { sha?: unknown; siblings?: unknown } | null;
   const sha = body?.sha;
   const siblings = body?.siblings;
   if (typeof sha !== "string" || !COMMIT_HASH.test(sha) || !Array.isArray(siblings)) {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { isAbsolute } from "node:path";
-import { FileFormatError, HubNotFoundError, NotCachedError, NotFoundError } from "../../errors.js";
+import { HubNotFoundError, NotCachedError, NotFoundError } from "../../errors.js";
+import { readJson } from "../json.js";
 import { RepoCache } from "./cache.js";
 import { downloadBlob } from "./download.js";
 import { hubSettings, type SettingsOverrides } from "./env.js";
@@ -117,14 +117,7 @@ export async function resolveModelPath(idOrPath: string, options: ResolveOptions
 /** The shards a selected `*.index.json` names, read from the snapshot. */
 async function shardFiles(cache: RepoCache, commit: string, selection: Selection): Promise<string[]> {
   if (!selection.shardIndex) return [];
-  const path = cache.pointerPath(commit, selection.shardIndex);
-  let index: unknown;
-  try {
-    index = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new FileFormatError(path, `not valid JSON: ${(error as Error).message}`);
-  }
-  return shardsOf(index, selection.shardIndex);
+  return shardsOf(readJson(cache.pointerPath(commit, selection.shardIndex)), selection.shardIndex);
 }
 
 /**

@@ -5,8 +5,7 @@ import { Tensor, noGrad } from "../../tensor/index.js";
 import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
-import { loadCLIP } from "./load.js";
-import type { CLIPModel } from "./model.js";
+import { CLIPModel } from "./model.js";
 
 const skip = skipWithoutReference("clip", "tiny");
 
@@ -36,14 +35,14 @@ function checkParity(load: () => Promise<CLIPModel>): void {
 
 describe("CLIP parity with the OpenAI reference", { skip }, () => {
   forEachBackend("Hugging Face folder", () => {
-    checkParity(async () => (await loadCLIP(referencePath("clip", "tiny", "hf"))).model);
+    checkParity(() => CLIPModel.fromPretrained(referencePath("clip", "tiny", "hf")));
   });
   forEachBackend("OpenAI fp16 safetensors file", () => {
-    checkParity(async () => (await loadCLIP(referencePath("clip", "tiny", "openai-fp16.safetensors"))).model);
+    checkParity(() => CLIPModel.fromPretrained(referencePath("clip", "tiny", "openai-fp16.safetensors")));
   });
   test("the OpenAI file's inferred architecture equals the HF config", async () => {
-    const a = (await loadCLIP(referencePath("clip", "tiny", "openai-fp16.safetensors"))).model.config;
-    const b = (await loadCLIP(referencePath("clip", "tiny", "hf"))).model.config;
+    const a = (await CLIPModel.fromPretrained(referencePath("clip", "tiny", "openai-fp16.safetensors"))).config;
+    const b = (await CLIPModel.fromPretrained(referencePath("clip", "tiny", "hf"))).config;
     assert.deepEqual(a.vision_config, b.vision_config);
     assert.deepEqual({ ...a.text_config, pad_token_id: 0 }, { ...b.text_config, pad_token_id: 0 });
     assert.equal(a.projection_dim, b.projection_dim);

@@ -1,26 +1,13 @@
 /**
  * CLIP configuration in the Hugging Face `CLIPConfig` shape (snake_case, as config.json
- * stores it). Missing fields take transformers' defaults (ViT-B/32), so real Hub configs load.
+ * stores it): the vision config of vit/config.ts, a text config, the projection. Missing fields
+ * take transformers' defaults (ViT-B/32), so real Hub configs load.
  */
 import { z } from "zod";
 import { parseConfig } from "../config-schema.js";
-
-export const ACTIVATIONS = ["quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu"] as const;
-export type ActivationName = (typeof ACTIVATIONS)[number];
+import { type VisionConfig, activationSchema, visionConfigSchema } from "../vit/config.js";
 
 const positiveInt = z.number().int().positive();
-
-export const visionConfigSchema = z.object({
-  hidden_size: positiveInt.default(768),
-  intermediate_size: positiveInt.default(3072),
-  num_attention_heads: positiveInt.default(12),
-  num_hidden_layers: z.number().int().nonnegative().default(12),
-  image_size: positiveInt.default(224),
-  patch_size: positiveInt.default(32),
-  num_channels: positiveInt.default(3),
-  hidden_act: z.enum(ACTIVATIONS).default("quick_gelu"),
-  layer_norm_eps: z.number().positive().default(1e-5),
-});
 
 export const textConfigSchema = z.object({
   hidden_size: positiveInt.default(512),
@@ -29,7 +16,7 @@ export const textConfigSchema = z.object({
   num_hidden_layers: z.number().int().nonnegative().default(12),
   max_position_embeddings: positiveInt.default(77),
   vocab_size: positiveInt.default(49408),
-  hidden_act: z.enum(ACTIVATIONS).default("quick_gelu"),
+  hidden_act: activationSchema.default("quick_gelu"),
   layer_norm_eps: z.number().positive().default(1e-5),
   bos_token_id: z.number().int().default(49406),
   eos_token_id: z.number().int().default(49407),
@@ -43,7 +30,8 @@ export const clipConfigSchema = z.object({
   text_config: textConfigSchema,
 });
 
-export type CLIPVisionConfig = z.output<typeof visionConfigSchema>;
+/** CLIP's image tower is the ViT's vision config (vit/config.ts). */
+export type CLIPVisionConfig = VisionConfig;
 export type CLIPTextConfig = z.output<typeof textConfigSchema>;
 export type CLIPConfig = z.output<typeof clipConfigSchema>;
 /** What a caller may write: every field optional but the two sections. */
@@ -52,8 +40,4 @@ export type CLIPConfigInput = z.input<typeof clipConfigSchema>;
 /** Validates a parsed config.json; `source` names it in errors. */
 export function parseCLIPConfig(value: unknown, source = "config"): CLIPConfig {
   return parseConfig(clipConfigSchema, value, source);
-}
-
-export function parseCLIPVisionConfig(value: unknown, source = "vision config"): CLIPVisionConfig {
-  return parseConfig(visionConfigSchema, value, source);
 }

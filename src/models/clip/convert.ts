@@ -1,11 +1,13 @@
 /**
- * OpenAI / open_clip checkpoint layout -> Hugging Face `CLIPModel` layout: a declarative
- * rename table plus the two reshapes the layouts differ by (fused q/k/v in_proj split in
- * three; projections stored transposed). Strict: every source key must be used.
+ * Checkpoints -> the Hugging Face `CLIPModel` layout the module fields follow. The OpenAI /
+ * open_clip layout: a declarative rename table plus the two reshapes the layouts differ by
+ * (fused q/k/v in_proj split in three; projections stored transposed), strict (every source
+ * key must be used), and its architecture inferred from the shapes. HF files: small tidying.
  */
 import { FileFormatError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { slice, transpose } from "../../tensor/ops/layout.js";
+import { isPositionIdsBuffer } from "../vit/convert.js";
 import type { CLIPConfigInput } from "./config.js";
 
 /** [source pattern, target template] pairs; `$1` is the block index. */
@@ -31,6 +33,19 @@ const BLOCK_RENAMES: Array<[RegExp, string]> = [
   [/^mlp\.c_fc\.(weight|bias)$/, "mlp.fc1.$1"],
   [/^mlp\.c_proj\.(weight|bias)$/, "mlp.fc2.$1"],
 ];
+
+/**
+ * HF checkpoints differ in small ways that carry no weights: `position_ids` buffers in older
+ * files, and logit_scale stored as [1] instead of a scalar.
+ */
+export function tidyHFCLIPKeys(weights: Map<string, Tensor>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [key, value] of weights) {
+    if (isPositionIdsBuffer(key)) continue;
+    out.set(key, key === "logit_scale" && value.size === 1 ? value.reshape([]) : value);
+  }
+  return out;
+}
 
 /** True when a state dict uses the OpenAI / open_clip key names. */
 export function isOpenAICLIPLayout(keys: Iterable<string>): boolean {

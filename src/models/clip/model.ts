@@ -4,15 +4,25 @@
  * scales cosine similarities into logits.
  */
 import { ShapeError } from "../../errors.js";
-import { Embedding, LayerNorm, Linear, Module, param } from "../../nn/index.js";
+import { type Checkpoint, type ModelSource, openModelSource } from "../../io/index.js";
+import { type ActivationName, Embedding, LayerNorm, Linear, Module, param } from "../../nn/index.js";
 import {
   Tensor, add, argmax, div, exp, indexSelect, matmul, mul, noGrad, scalar, slice, sqrt, sum, transpose,
 } from "../../tensor/index.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Encoder } from "../vit/encoder.js";
 import { VisionTransformer, type VisionForwardOptions } from "../vit/model.js";
-import type { CLIPConfig, CLIPTextConfig } from "./config.js";
-import { type CLIPLoadOptions, loadCLIP } from "./load.js";
+import { type PretrainedOptions, requireConfig } from "../pretrained.js";
+import { type CLIPConfig, type CLIPTextConfig, parseCLIPConfig } from "./config.js";
+import { convertOpenAICLIP, inferOpenAICLIPConfig, isOpenAICLIPLayout, tidyHFCLIPKeys } from "./convert.js";
+
+export interface CLIPLoadOptions extends PretrainedOptions {
+  /**
+   * Activation of a single OpenAI/open_clip file, which does not record it: OpenAI's
+   * checkpoints use quick_gelu (the default); open_clip's own trainings mostly use gelu.
+   */
+  hiddenAct?: ActivationName;
+}
 
 /** Float32's lowest value: HF masks with it rather than -inf so no row is ever all-masked. */
 const MASKED = -3.4028234663852886e38;
@@ -130,6 +140,8 @@ export function l2Normalize(x: Tensor): Tensor {
  * const { logitsPerImage } = model.forward({ pixelValues, inputIds });
  */
 export class CLIPModel extends Module {
+  static readonly modelTypes = ["clip"] as const;
+
   text_model: CLIPTextTransformer;
   vision_model: VisionTransformer;
   visual_projection: Linear;
@@ -171,13 +183,53 @@ export class CLIPModel extends Module {
   }
 
   /**
-   * Loads from a Hub id, a model folder or one OpenAI/open_clip weights file (see `loadCLIP`).
+   * Loads from a Hub id, a Hugging Face model folder, or one weights file: OpenAI's or
+   * open_clip's (.pt TorchScript archives included; the architecture is read from the shapes),
+   * or an HF-layout file with its config.json beside it. Weights are checked strictly: every
+   * key used, every shape equal.
    *
    * @example
    * const model = await CLIPModel.fromPretrained("openai/clip-vit-base-patch32");
+   * const openai = await CLIPModel.fromPretrained("ViT-B-32.pt");    // OpenAI's own checkpoint
    */
   static async fromPretrained(source: string, options: CLIPLoadOptions = {}): Promise<CLIPModel> {
-    return (await loadCLIP(source, options)).model;
+    return CLIPModel.fromSource(await openModelSource(source, options), options);
+  }
+
+  /**
+   * Builds the model from an opened source (see `openModelSource`), reading every tensor.
+   *
+   * @example
+   * const source = await openModelSource("models/icons-clip");
+   * const model = CLIPModel.fromSource(source);   // and source.folder has its tokenizer files
+   */
+  static fromSource(source: ModelSource, options: CLIPLoadOptions = {}): CLIPModel {
+    return source.checkpoint.consume((checkpoint) => {
+      const origin = source.weightsFile ?? source.folder;
+      if (CLIPModel.recognises(checkpoint)) {
+        const stored = checkpoint.readAll();
+        const inferred = inferOpenAICLIPConfig(stored, origin);
+        if (options.hiddenAct) {
+          inferred.vision_config.hidden_act = options.hiddenAct;
+          inferred.text_config.hidden_act = options.hiddenAct;
+        }
+        return CLIPModel.withWeights(parseCLIPConfig(inferred, `${origin} (inferred)`), convertOpenAICLIP(stored, origin));
+      }
+      const config = parseCLIPConfig(requireConfig(source, CLIPModel), source.configFile);
+      return CLIPModel.withWeights(config, checkpoint.readAll());
+    });
+  }
+
+  /** A single weights file in OpenAI's / open_clip's layout is CLIP's, config or not. */
+  static recognises(checkpoint: Checkpoint): boolean {
+    return isOpenAICLIPLayout(checkpoint.keys());
+  }
+
+  /** A model of `config` with `weights` (HF layout) loaded strictly, in eval mode. */
+  private static withWeights(config: CLIPConfig, weights: Map<string, Tensor>): CLIPModel {
+    const model = new CLIPModel(config);
+    model.loadStateDict(tidyHFCLIPKeys(weights));
+    return model.eval();
   }
 
   /** exp(logit_scale): the inverse temperature. */

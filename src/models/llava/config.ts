@@ -5,14 +5,13 @@
  */
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
-import { ACTIVATIONS } from "../clip/config.js";
 import { parseConfig } from "../config-schema.js";
-import { type LlamaConfig, parseLlamaConfig } from "../lm/config.js";
-import { type ViTConfig, parseViTConfig } from "../vit/config.js";
+import { type LlamaConfig, parseLlamaConfig } from "../llama/config.js";
+import { type ViTConfig, activationSchema, parseViTConfig } from "../vit/config.js";
 
 export const llavaConfigSchema = z.object({
   image_token_index: z.number().int().nonnegative().default(32000),
-  projector_hidden_act: z.enum(ACTIVATIONS).default("gelu"),
+  projector_hidden_act: activationSchema.default("gelu"),
   /** Index into the vision tower's hidden states (embeddings first); a list concatenates several. */
   vision_feature_layer: z.union([z.number().int(), z.array(z.number().int()).nonempty()]).default(-2),
   /** "default" drops the CLS token, "full" keeps it. */

@@ -9,7 +9,6 @@ import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
 import { parseLlavaConfig } from "./config.js";
-import { loadLlava } from "./load.js";
 import { LlavaForConditionalGeneration, mergeImageFeatures } from "./model.js";
 
 const skip = skipWithoutReference("llava", "tiny");
@@ -28,7 +27,7 @@ interface Fixture {
 async function fixture(folder = ref()): Promise<Fixture> {
   const expected = loadSafetensors(ref("expected.safetensors"));
   return {
-    model: (await loadLlava(folder)).model,
+    model: await LlavaForConditionalGeneration.fromPretrained(folder),
     pixels: loadSafetensors(ref("pixels.safetensors")).get("pixel_values")!,
     expected,
     prompts: expected.get("input_ids")!.toArray() as number[][],

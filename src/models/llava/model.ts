@@ -4,23 +4,15 @@
  * space, and a Llama that reads the projected patches in place of the prompt's image tokens.
  */
 import { ImageTokenError, ShapeError } from "../../errors.js";
+import { type ModelSource, openModelSource } from "../../io/index.js";
 import { Activation, Linear, Module } from "../../nn/index.js";
-import { Tensor, concat, isGradEnabled, noGrad, slice } from "../../tensor/index.js";
-import { needsGrad } from "../../tensor/autograd.js";
-import { type GenerateInput, type GenerateOptions, type GenerateResult, generate, streamGenerate } from "../lm/generate.js";
-import { LlamaForCausalLM } from "../lm/model.js";
-import { VisionTransformer } from "../vit/model.js";
-import type { LlavaConfig } from "./config.js";
-
-/** HF's CLIPVisionModel: the transformer under `vision_model`. */
-export class VisionTower extends Module {
-  vision_model: VisionTransformer;
-
-  constructor(c: LlavaConfig) {
-    super();
-    this.vision_model = new VisionTransformer(c.vision);
-  }
-}
+import { Tensor, concat, indexCopy, isGradEnabled, noGrad, slice } from "../../tensor/index.js";
+import { type GenerateInput, type GenerateOptions, type GenerateResult, generate, streamGenerate } from "../llama/generate.js";
+import { LlamaForCausalLM } from "../llama/model.js";
+import { type PretrainedOptions, requireConfig } from "../pretrained.js";
+import { CLIPVisionModel } from "../vit/model.js";
+import { type LlavaConfig, parseLlavaConfig } from "./config.js";
+import { legacyKey } from "./convert.js";
 
 /** linear_1, then (activation, linear_k) for k = 2..depth: "linear" is depth 1, "mlp2x_gelu" depth 2. */
 export class LlavaProjector extends Module {
@@ -70,8 +62,9 @@ export interface LlavaGenerateInput {
 
 /**
  * Puts image features where the image tokens are: row r of `features` (flattened over images)
- * replaces the r-th image token of `inputIds` (scanning rows in order). Gradients reach both
- * the text embeddings and the features (projector training).
+ * replaces the r-th image token of `inputIds` (scanning rows in order), as HF's
+ * `masked_scatter`. Gradients reach both the text embeddings and the features (projector
+ * training) through `indexCopy`.
  *
  * inputIds [B, L], embeds [B, L, D], features [nImages, N, D] -> [B, L, D].
  */
@@ -92,39 +85,21 @@ export function mergeImageFeatures(inputIds: Tensor, embeds: Tensor, features: T
       rows,
     );
   }
-  const out = embeds.f32("mergeImageFeatures").slice();
-  const f = features.f32("mergeImageFeatures");
-  slots.forEach((slot, r) => out.set(f.subarray(r * d, (r + 1) * d), slot * d));
-  const merged = new Tensor(out, embeds.shape);
-  if (needsGrad(embeds, features)) {
-    merged.setGradFn({
-      op: "mergeImageFeatures",
-      inputs: [embeds, features],
-      backward: (g) => {
-        const gd = g.f32();
-        const ge = gd.slice();
-        const gf = new Float32Array(features.size);
-        slots.forEach((slot, r) => {
-          gf.set(gd.subarray(slot * d, (slot + 1) * d), r * d);
-          ge.fill(0, slot * d, (slot + 1) * d);
-        });
-        return [new Tensor(ge, embeds.shape), new Tensor(gf, features.shape)];
-      },
-    });
-  }
-  return merged;
+  const positions = new Tensor(Int32Array.from(slots), [slots.length]);
+  return indexCopy(embeds.reshape(inputIds.size, d), 0, positions, features.reshape(rows, d)).reshape(embeds.shape); // [B, L, D]
 }
 
 /**
  * LlavaForConditionalGeneration.
  *
  * @example
- * const { model } = await loadLlava("llava-hf/llava-1.5-7b-hf");
+ * const model = await LlavaForConditionalGeneration.fromPretrained("llava-hf/llava-1.5-7b-hf");
  * const features = model.imageFeatures(pixels);                  // once per image
  * model.generate({ inputIds: [ids], imageFeatures: features }, { maxNewTokens: 64, decoder: tok });
  */
 export class LlavaForConditionalGeneration extends Module {
-  vision_tower: VisionTower;
+  static readonly modelTypes = ["llava"] as const;
+  vision_tower: CLIPVisionModel;
   multi_modal_projector: LlavaProjector;
   language_model: LlamaForCausalLM;
   readonly config: LlavaConfig;
@@ -134,9 +109,34 @@ export class LlavaForConditionalGeneration extends Module {
   constructor(config: LlavaConfig, languageModel?: LlamaForCausalLM) {
     super();
     this.config = config;
-    this.vision_tower = new VisionTower(config);
+    this.vision_tower = new CLIPVisionModel(config.vision);
     this.multi_modal_projector = new LlavaProjector(config);
     this.language_model = languageModel ?? new LlamaForCausalLM(config.text);
+  }
+
+  /**
+   * Loads LLaVA from a model folder or Hub id. `dtype: "auto"` (default) keeps the language
+   * model's F16/BF16 matrices 16-bit; `"float32"` upcasts them.
+   *
+   * @example
+   * const model = await LlavaForConditionalGeneration.fromPretrained("llava-hf/llava-1.5-7b-hf");   // fp16 kept 16-bit
+   */
+  static async fromPretrained(source: string, options: PretrainedOptions = {}): Promise<LlavaForConditionalGeneration> {
+    return LlavaForConditionalGeneration.fromSource(await openModelSource(source, options));
+  }
+
+  /**
+   * Builds the model from an opened source (see `openModelSource`): the language model tensor
+   * by tensor (16-bit kept), the vision tower and projector in float32, every key checked.
+   */
+  static fromSource(source: ModelSource): LlavaForConditionalGeneration {
+    return source.checkpoint.rename(legacyKey).consume((checkpoint) => {
+      const config = parseLlavaConfig(requireConfig(source, LlavaForConditionalGeneration), source.configFile);
+      const model = new LlavaForConditionalGeneration(config, LlamaForCausalLM.fromCheckpoint(config.text, checkpoint, "language_model"));
+      model.vision_tower.loadStateDict(checkpoint.stateDictFor(model.vision_tower.stateDict(), "vision_tower."));
+      model.multi_modal_projector.loadStateDict(checkpoint.stateDictFor(model.multi_modal_projector.stateDict(), "multi_modal_projector."));
+      return model.eval();
+    });
   }
 
   /**

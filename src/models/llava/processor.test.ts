@@ -6,8 +6,8 @@ import { before, describe, test } from "node:test";
 import { ImageTokenError, NotFoundError, TokenizerError } from "../../errors.js";
 import { CLIPImageProcessor } from "../../image/index.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
-import { loadLlava } from "./load.js";
-import { TINY_IMAGE_TOKEN_INDEX, writeTinyLlavaFolder } from "./processor.fixtures.js";
+import { TINY_IMAGE_TOKEN_INDEX, writeTinyLlavaFolder } from "../../../test/support/tiny-llava.js";
+import { LlavaForConditionalGeneration } from "./model.js";
 import { AutoProcessor, LlavaProcessor } from "./processor.js";
 import * as vlmkit from "../../index.js";
 
@@ -100,7 +100,7 @@ describe("LlavaProcessor", { skip }, () => {
   });
 
   test("a batch, left-padded, generates what each prompt generates alone", async () => {
-    const { model } = await loadLlava(folder);
+    const model = await LlavaForConditionalGeneration.fromPretrained(folder);
     const texts = ["USER: <image>\nWhat is shown? ASSISTANT:", "USER: <image>\nA much longer question about the colours of the picture? ASSISTANT:"];
     const batch = await processor.process({ text: texts, images: [image, photo], padding: true });
     const width = batch.inputIds[1].length;

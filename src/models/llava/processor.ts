@@ -5,14 +5,14 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, ImageTokenError, NotFoundError, TokenizerError } from "../../errors.js";
+import { ConfigError, ImageTokenError, TokenizerError } from "../../errors.js";
 import { CLIPImageProcessor, type ImageInput } from "../../image/index.js";
-import { type ResolveOptions, resolveModelPath } from "../../io/hub/index.js";
+import type { ResolveOptions } from "../../io/hub/index.js";
+import { locateModel, readJsonObject } from "../../io/index.js";
 import type { Tensor } from "../../tensor/index.js";
 import { loadPreTrainedTokenizer } from "../../tokenizers/auto.js";
 import { type ChatMessage, ChatTemplate, type ChatTemplateOptions } from "../../tokenizers/chat-template.js";
 import type { PreTrainedTokenizer } from "../../tokenizers/pretrained.js";
-import { readJson } from "../lm/checkpoint.js";
 import { parseLlavaConfig } from "./config.js";
 
 /**
@@ -93,16 +93,13 @@ export class LlavaProcessor {
    * template), preprocessor_config.json, and config.json for the image token and patch grid.
    */
   static async fromPretrained(source: string, options: LlavaProcessorOptions = {}): Promise<LlavaProcessor> {
-    const folder = await resolveModelPath(source, options);
-    const configFile = join(folder, "config.json");
-    if (!existsSync(configFile)) throw new NotFoundError(`${folder}: no config.json in this model folder`);
-    const raw = readJson(configFile) as Record<string, unknown>;
+    const { folder, config: raw, configFile } = await locateModel(source, options);
     const model = parseLlavaConfig(raw, configFile);
     const processorFile = join(folder, "processor_config.json");
-    const processor = existsSync(processorFile) ? (readJson(processorFile) as Record<string, unknown>) : {};
+    const processor = existsSync(processorFile) ? readJsonObject(processorFile) : {};
     const tokenizer = loadPreTrainedTokenizer(folder);
     const imageToken = typeof processor.image_token === "string" ? processor.image_token : tokenizer.idToToken(model.imageTokenIndex) ?? "<image>";
-    const padToSquare = options.padToSquare ?? raw.image_aspect_ratio === "pad";
+    const padToSquare = options.padToSquare ?? raw?.image_aspect_ratio === "pad";
     const imageProcessor = await CLIPImageProcessor.fromPretrained(folder, { padToSquare });
     return new LlavaProcessor(tokenizer, imageProcessor, {
       imageToken,
@@ -180,10 +177,8 @@ export const AutoProcessor = {
    * const processor = await AutoProcessor.fromPretrained("llava-hf/llava-1.5-7b-hf");
    */
   async fromPretrained(source: string, options: LlavaProcessorOptions = {}): Promise<LlavaProcessor> {
-    const folder = await resolveModelPath(source, options);
-    const configFile = join(folder, "config.json");
-    if (!existsSync(configFile)) throw new NotFoundError(`${folder}: no config.json in this model folder`);
-    const type = (readJson(configFile) as { model_type?: unknown }).model_type;
+    const { folder, config, configFile } = await locateModel(source, options);
+    const type = config?.model_type;
     if (type !== "llava") throw new ConfigError(configFile, `no processor for model_type ${JSON.stringify(type)} (supported: llava)`);
     return LlavaProcessor.fromPretrained(folder, options);
   },

@@ -1,3 +1,7 @@
-export { ViTEmbeddings, VisionTransformer, ViTForImageClassification, type VisionForwardOptions, type VisionOutput } from "./model.js";
+export {
+  ViTEmbeddings, VisionTransformer, CLIPVisionModel, ViTForImageClassification, type VisionForwardOptions, type VisionOutput,
+} from "./model.js";
 export { Encoder, EncoderLayer, type EncoderConfig, type EncoderForwardOptions } from "./encoder.js";
-export { parseViTConfig, vitConfigSchema, type ViTConfig, type ViTConfigInput } from "./config.js";
+export {
+  parseViTConfig, vitConfigSchema, visionConfigSchema, activationSchema, type ViTConfig, type ViTConfigInput, type VisionConfig,
+} from "./config.js";

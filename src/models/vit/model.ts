@@ -5,13 +5,16 @@
  * and the CLS token (after a final LayerNorm) is the image representation.
  */
 import { ShapeError } from "../../errors.js";
+import { type ModelSource, openModelSource } from "../../io/index.js";
 import { Conv2d, Embedding, LayerNorm, Linear, Module, param } from "../../nn/index.js";
 import {
   Tensor, add, concat, expand, interpolateBicubic, linear, noGrad, permute, randn, slice,
 } from "../../tensor/index.js";
 import { formatShape } from "../../tensor/shape.js";
+import { type PretrainedOptions, requireConfig } from "../pretrained.js";
 import { Encoder } from "./encoder.js";
-import type { ViTConfig } from "./config.js";
+import { type ViTConfig, parseViTConfig } from "./config.js";
+import { isPositionIdsBuffer } from "./convert.js";
 
 export class ViTEmbeddings extends Module {
   class_embedding: Tensor;
@@ -119,6 +122,44 @@ export class VisionTransformer extends Module {
     const last = this.encoder.forward(h, { hiddenStates: options.hiddenStates, numLayers: options.numLayers });
     const cls = slice(last, 1, 0, 1).reshape(last.shape[0], last.shape[2]); // [B, D]
     return { lastHiddenState: last, pooled: this.post_layernorm.forward(cls) };
+  }
+}
+
+/**
+ * Hugging Face's CLIPVisionModel: the vision transformer under `vision_model`. What a CLIP image
+ * tower saved alone loads as (config.json `model_type` "clip_vision_model"), and LLaVA's vision
+ * tower.
+ *
+ * @example
+ * const vision = await CLIPVisionModel.fromPretrained("path/to/clip-vision-folder");
+ * const { pooled } = noGrad(() => vision.forward(pixels));   // [B, D]
+ */
+export class CLIPVisionModel extends Module {
+  static readonly modelTypes = ["clip_vision_model"] as const;
+  vision_model: VisionTransformer;
+  readonly config: ViTConfig;
+
+  constructor(config: ViTConfig) {
+    super();
+    this.config = config;
+    this.vision_model = new VisionTransformer(config);
+  }
+
+  forward(pixels: Tensor, options: VisionForwardOptions = {}): VisionOutput {
+    return this.vision_model.forward(pixels, options);
+  }
+
+  static async fromPretrained(source: string, options: PretrainedOptions = {}): Promise<CLIPVisionModel> {
+    return CLIPVisionModel.fromSource(await openModelSource(source, options));
+  }
+
+  /** Builds the model from an opened source (see `openModelSource`), strictly. */
+  static fromSource(source: ModelSource): CLIPVisionModel {
+    return source.checkpoint.rename((key) => (isPositionIdsBuffer(key) ? null : key)).consume((checkpoint) => {
+      const model = new CLIPVisionModel(parseViTConfig(requireConfig(source, CLIPVisionModel), source.configFile));
+      model.loadStateDict(checkpoint.stateDictFor(model.stateDict()));
+      return model.eval();
+    });
   }
 }
 

@@ -112,3 +112,61 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   }
   return result;
 }
+
+/**
+ * x with its entries at `index` along `dim` replaced by `source`'s, in order (torch.index_copy):
+ * source has x's shape with index.length in place of dim. Gradients reach both: x's through
+ * the entries that were kept, source's from where its entries went. Indices must not repeat
+ * (which copy would win is unspecified in torch).
+ *
+ * @example
+ * indexCopy(zeros([4, 2]), 0, tensor([3, 1], { dtype: "int32" }), tensor([[1, 1], [2, 2]]));
+ * // [[0, 0], [2, 2], [0, 0], [1, 1]]
+ */
+export function indexCopy(x: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
+  const d = normAxis(dim, x.ndim);
+  if (index.ndim !== 1) throw new ShapeError(`indexCopy: index must be 1-d, got ${formatShape(index.shape)}`);
+  const size = x.shape[d];
+  const idx = indexValues(index, size, "indexCopy");
+  const expected = x.shape.map((n, i) => (i === d ? idx.length : n));
+  if (source.ndim !== x.ndim || source.shape.some((n, i) => n !== expected[i])) {
+    throw new ShapeError(`indexCopy: source ${formatShape(source.shape)} must be ${formatShape(expected)} (input ${formatShape(x.shape)}, ${idx.length} indices along dim ${d})`);
+  }
+  const seen = new Uint8Array(size);
+  for (const i of idx) {
+    if (seen[i]) throw new ArgumentError(`indexCopy: index ${i} appears twice; each entry can be replaced once`);
+    seen[i] = 1;
+  }
+  const outer = sizeOf(x.shape.slice(0, d));
+  const inner = sizeOf(x.shape.slice(d + 1));
+  // Source block i goes to x's block idx[i], within each outer slice.
+  const scatter = (dst: Float32Array, src: Float32Array) => {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < idx.length; i++) dst.set(src.subarray((o * idx.length + i) * inner, (o * idx.length + i + 1) * inner), (o * size + idx[i]) * inner);
+    }
+  };
+  const out = x.f32("indexCopy").slice();
+  scatter(out, source.f32("indexCopy"));
+  const result = new Tensor(out, x.shape);
+  if (needsGrad(x, source)) {
+    result.setGradFn({
+      op: "indexCopy",
+      inputs: [x, source],
+      freshGrads: true,
+      backward: (g) => {
+        const gd = g.f32();
+        const gx = gd.slice();
+        const gs = new Float32Array(source.size);
+        for (let o = 0; o < outer; o++) {
+          for (let i = 0; i < idx.length; i++) {
+            const at = (o * size + idx[i]) * inner;
+            gs.set(gd.subarray(at, at + inner), (o * idx.length + i) * inner);
+            gx.fill(0, at, at + inner);
+          }
+        }
+        return [new Tensor(gx, x.shape), new Tensor(gs, source.shape)];
+      },
+    });
+  }
+  return result;
+}

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { FileFormatError, NotFoundError } from "../../errors.js";
+import { isJsonObject, readJson } from "../../io/json.js";
 import { BYTE_CHARS } from "./byte-encoder.js";
 import { END_OF_WORD } from "./bpe.js";
 
@@ -69,7 +70,7 @@ async function loadFile(file: string): Promise<ClipTokenizerFiles> {
 }
 
 async function loadVocabAndMerges(vocabFile: string, mergesFile: string): Promise<ClipTokenizerFiles> {
-  const vocab = parseVocab(vocabFile, await readJson(vocabFile));
+  const vocab = parseVocab(vocabFile, readJson(vocabFile));
   const lines = (await readFile(mergesFile, "utf8")).split("\n");
   const merges: [string, string][] = [];
   lines.forEach((line, i) => {
@@ -80,9 +81,9 @@ async function loadVocabAndMerges(vocabFile: string, mergesFile: string): Promis
 }
 
 async function loadTokenizerJson(file: string): Promise<ClipTokenizerFiles> {
-  const json = await readJson(file);
-  const model = isRecord(json) ? json.model : undefined;
-  if (!isRecord(json) || !isRecord(model) || !isRecord(model.vocab) || !Array.isArray(model.merges)) {
+  const json = readJson(file);
+  const model = isJsonObject(json) ? json.model : undefined;
+  if (!isJsonObject(json) || !isJsonObject(model) || !isJsonObject(model.vocab) || !Array.isArray(model.merges)) {
     throw new FileFormatError(file, "not a tokenizers JSON: needs model.vocab (object) and model.merges (array)");
   }
   if (model.type !== undefined && model.type !== "BPE") {
@@ -98,7 +99,7 @@ async function loadTokenizerJson(file: string): Promise<ClipTokenizerFiles> {
   // The special tokens may live only in added_tokens.
   if (Array.isArray(json.added_tokens)) {
     for (const added of json.added_tokens) {
-      if (isRecord(added) && typeof added.content === "string" && Number.isInteger(added.id)) {
+      if (isJsonObject(added) && typeof added.content === "string" && Number.isInteger(added.id)) {
         if (!vocab.has(added.content)) vocab.set(added.content, added.id as number);
       }
     }
@@ -110,7 +111,7 @@ async function loadTokenizerJson(file: string): Promise<ClipTokenizerFiles> {
     }
     throw new FileFormatError(file, `model.merges[${i}] is ${JSON.stringify(merge)}, expected "a b" or ["a", "b"]`);
   });
-  const padding = isRecord(json.padding) ? json.padding.pad_id : undefined;
+  const padding = isJsonObject(json.padding) ? json.padding.pad_id : undefined;
   return Number.isInteger(padding) ? { vocab, merges, padTokenId: padding as number } : { vocab, merges };
 }
 
@@ -148,7 +149,7 @@ function parseMerge(file: string, line: string, lineNumber: number): [string, st
 }
 
 function parseVocab(file: string, json: unknown): Map<string, number> {
-  if (!isRecord(json)) throw new FileFormatError(file, "vocabulary must be a JSON object of token -> id");
+  if (!isJsonObject(json)) throw new FileFormatError(file, "vocabulary must be a JSON object of token -> id");
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(json)) {
     if (!Number.isInteger(id) || (id as number) < 0) {
@@ -161,28 +162,16 @@ function parseVocab(file: string, json: unknown): Map<string, number> {
 
 /** The pad token a Hugging Face config names, as an id; undefined if it names none. */
 async function readPadToken(file: string, vocab: ReadonlyMap<string, number>): Promise<number | undefined> {
-  const json = await readJson(file);
-  const pad = isRecord(json) ? json.pad_token : undefined;
+  const json = readJson(file);
+  const pad = isJsonObject(json) ? json.pad_token : undefined;
   // Newer configs store tokens as AddedToken objects: { "content": "<|endoftext|>", ... }.
-  const token = isRecord(pad) ? pad.content : pad;
+  const token = isJsonObject(pad) ? pad.content : pad;
   if (token === undefined || token === null) return undefined;
   const id = typeof token === "string" ? vocab.get(token) : undefined;
   if (id === undefined) throw new FileFormatError(file, `pad_token ${JSON.stringify(token)} is not in the vocabulary`);
   return id;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  const text = await readFile(file, "utf8");
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new FileFormatError(file, `invalid JSON (${(cause as Error).message})`, { cause });
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 async function pathKind(path: string): Promise<"file" | "folder" | "missing"> {
   try {

@@ -1,14 +1,15 @@
 /**
  * Checkpoints of a CLIP run: runs/NAME/checkpoints/step-000123/ holds a Hugging Face model
- * folder (model.safetensors, config.json, tokenizer and preprocessor files: `loadCLIP` and
- * `vlm classify --model` read it as is) plus what resuming needs (optimizer.safetensors,
+ * folder (model.safetensors, config.json, tokenizer and preprocessor files:
+ * `CLIPModel.fromPretrained` and `vlm classify --model` read it as is) plus what resuming needs (optimizer.safetensors,
  * trainer_state.json). A checkpoint is written into a hidden temp folder and renamed into place,
  * so a run killed at any moment leaves only complete checkpoints behind.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { FileFormatError } from "../../errors.js";
 import { syncDirectory, writeFileAtomic } from "../../io/atomic.js";
+import { readJson } from "../../io/json.js";
 import { loadSafetensors, saveSafetensors } from "../../io/index.js";
 import type { LoaderPosition } from "../../data/loader.js";
 import type { CLIPModel } from "../../models/clip/model.js";
@@ -131,12 +132,7 @@ export interface LoadedTrainerState {
 
 export function readTrainerState(dir: string): LoadedTrainerState {
   const file = join(dir, "trainer_state.json");
-  let state: TrainerState;
-  try {
-    state = JSON.parse(readFileSync(file, "utf8")) as TrainerState;
-  } catch (err) {
-    throw new FileFormatError(file, `unreadable trainer state: ${(err as Error).message}`, { cause: err });
-  }
+  const state = readJson(file) as TrainerState;
   if (state.version !== 1 || !Number.isInteger(state.step) || !state.position || !state.scheduler || !state.optimizer) {
     throw new FileFormatError(file, "not a vlmkit CLIP trainer state (version 1)");
   }

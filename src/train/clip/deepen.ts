@@ -23,7 +23,7 @@ export interface DeepenOptions {
  * A new CLIPModel with the given layers appended, computing exactly what `model` computes.
  *
  * @example
- * const { model } = await loadCLIP("models/icons-clip");
+ * const model = await CLIPModel.fromPretrained("models/icons-clip");
  * const deeper = deepenClip(model, { visionLayers: 2 });
  */
 export function deepenClip(model: CLIPModel, options: DeepenOptions): CLIPModel {

@@ -11,8 +11,9 @@
  *
  * Most of a small model's parameters are the token embedding table (49408 x text width).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { ArgumentError, FileFormatError, NotFoundError } from "../../errors.js";
+import { existsSync } from "node:fs";
+import { ArgumentError, NotFoundError } from "../../errors.js";
+import { readJson } from "../../io/json.js";
 import { type CLIPConfig, type CLIPConfigInput, parseCLIPConfig } from "../../models/clip/config.js";
 import { INIT_LOGIT_SCALE } from "../../models/clip/loss.js";
 
@@ -59,11 +60,5 @@ export function resolveModelConfig(spec: string): CLIPConfig {
     throw new ArgumentError(`unknown model config "${spec}": use a preset (${Object.keys(MODEL_PRESETS).join(", ")}) or a .json file`);
   }
   if (!existsSync(spec)) throw new NotFoundError(`model config file not found: ${spec}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(spec, "utf8"));
-  } catch (err) {
-    throw new FileFormatError(spec, `not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  return parseCLIPConfig(json, spec);
+  return parseCLIPConfig(readJson(spec), spec);
 }

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ArgumentError } from "../../errors.js";
-import { loadCLIP } from "../../models/clip/load.js";
 import { MAX_LOGIT_SCALE } from "../../models/clip/loss.js";
 import { CLIPModel } from "../../models/clip/model.js";
 import { loadClipParts } from "../../pipelines/load-clip-parts.js";
@@ -80,12 +79,12 @@ describe("training CLIP on coloured shapes", () => {
     assert.deepEqual(readdirSync(join(run.runDir, "checkpoints")).sort(), ["step-000035", "step-000036"], "no temp folders left");
   });
 
-  test("a checkpoint is a complete model folder that loadCLIP and loadClipParts read", async () => {
+  test("a checkpoint is a complete model folder that CLIPModel.fromPretrained and loadClipParts read", async () => {
     const dir = join(run.runDir, "checkpoints", "step-000036");
     for (const f of ["model.safetensors", "config.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "preprocessor_config.json", "optimizer.safetensors", "trainer_state.json"]) {
       assert.ok(existsSync(join(dir, f)), f);
     }
-    const { model } = await loadCLIP(dir);
+    const model = await CLIPModel.fromPretrained(dir);
     assert.deepEqual(model.config, resolveModelConfig("tiny"));
     const parts = await loadClipParts(run.finalDir);
     assert.equal(parts.processor.config.cropSize.height, 32);
@@ -97,17 +96,17 @@ describe("training CLIP on coloured shapes", () => {
   });
 
   test("the learned temperature stays within [0, ln 100]", async () => {
-    const { model } = await loadCLIP(run.finalDir);
+    const model = await CLIPModel.fromPretrained(run.finalDir);
     const t = model.logit_scale.item();
     assert.ok(t >= 0 && t <= Math.fround(MAX_LOGIT_SCALE), String(t));
   });
 
   test("--freeze vision leaves the image tower bit for bit; --train projections leaves both towers", async () => {
-    const before = weights((await loadCLIP(run.finalDir)).model);
+    const before = weights(await CLIPModel.fromPretrained(run.finalDir));
     const frozen = await trainClip({ data: manifest, split: "train", init: run.finalDir, freeze: "vision", out: join(scratch, "frozen"), ...quiet, batchSize: 12, steps: 2, lr: 1e-3 });
-    const afterFreeze = weights((await loadCLIP(frozen.finalDir)).model);
+    const afterFreeze = weights(await CLIPModel.fromPretrained(frozen.finalDir));
     const proj = await trainClip({ data: manifest, split: "train", init: run.finalDir, train: "projections", out: join(scratch, "proj"), ...quiet, batchSize: 12, steps: 2, lr: 1e-3 });
-    const afterProj = weights((await loadCLIP(proj.finalDir)).model);
+    const afterProj = weights(await CLIPModel.fromPretrained(proj.finalDir));
     const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
     for (const [k, v] of before) {
       const vision = k.startsWith("vision_model.");

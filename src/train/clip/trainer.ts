@@ -16,7 +16,7 @@ import type { ImageTextDataset, SkippedSample } from "../../data/dataset.js";
 import { ImageTextLoader, type LoaderPosition } from "../../data/loader.js";
 import { openImageTextData } from "../../data/open.js";
 import { CLIPImageProcessor } from "../../image/index.js";
-import { loadCLIP } from "../../models/clip/load.js";
+import { openModelSource } from "../../io/index.js";
 import { MAX_LOGIT_SCALE, clipContrastiveLoss } from "../../models/clip/loss.js";
 import { CLIPModel, l2Normalize } from "../../models/clip/model.js";
 import { clipGradNorm } from "../../optim/index.js";
@@ -89,10 +89,10 @@ export function clampLogitScale(model: CLIPModel): void {
 
 async function buildModel(o: TrainClipOptions, resumeDir: string | null): Promise<{ model: CLIPModel; initFolder?: string }> {
   manualSeed(o.seed);
-  if (resumeDir) return { model: (await loadCLIP(resumeDir)).model };
+  if (resumeDir) return { model: await CLIPModel.fromPretrained(resumeDir) };
   if (o.init) {
-    const { model, folder } = await loadCLIP(o.init);
-    return { model, initFolder: folder };
+    const source = await openModelSource(o.init);
+    return { model: CLIPModel.fromSource(source), initFolder: source.folder };
   }
   const model = new CLIPModel(resolveModelConfig(o.modelConfig ?? "icons-tiny"));
   initClipWeights(model, new Generator(o.seed));

@@ -4,14 +4,16 @@
  * and a SwiGLU MLP; a final RMSNorm; a vocabulary head, tied to the embeddings or not.
  */
 import { ContextLengthError, ShapeError } from "../../errors.js";
-import { Module, ModuleList, RMSNorm } from "../../nn/index.js";
+import { type Checkpoint, type ModelSource, openModelSource } from "../../io/index.js";
+import { type Embedding, type Linear, Module, ModuleList, type ParamSource, ParamScope, RMSNorm, type Weight, randomSource } from "../../nn/index.js";
 import {
   Tensor, add, mul, noGrad, permute, scaledDotProductAttention, silu, slice,
 } from "../../tensor/index.js";
-import type { LlamaConfig } from "./config.js";
+import { type PretrainedOptions, requireConfig } from "../pretrained.js";
+import { type LlamaConfig, parseLlamaConfig } from "./config.js";
+import { llamaKey } from "./convert.js";
 import { KVCache } from "./kv-cache.js";
 import { type RotaryTables, applyRotary, inverseFrequencies, rotaryTables } from "./rope.js";
-import { type ParamSource, ParamScope, StoredEmbedding, StoredLinear, randomSource } from "./weights.js";
 
 /** What every layer of one forward pass shares. */
 interface PassContext {
@@ -28,10 +30,10 @@ function rmsNorm(p: ParamScope, c: LlamaConfig): RMSNorm {
 }
 
 export class LlamaAttention extends Module {
-  q_proj: StoredLinear;
-  k_proj: StoredLinear;
-  v_proj: StoredLinear;
-  o_proj: StoredLinear;
+  q_proj: Linear<Weight>;
+  k_proj: Linear<Weight>;
+  v_proj: Linear<Weight>;
+  o_proj: Linear<Weight>;
   private readonly _c: LlamaConfig;
   private readonly _layer: number;
 
@@ -41,10 +43,10 @@ export class LlamaAttention extends Module {
     this._layer = layer;
     const d = c.hidden_size;
     const hd = c.head_dim;
-    this.q_proj = new StoredLinear(p.child("q_proj"), d, c.num_attention_heads * hd, { bias: c.qkvBias });
-    this.k_proj = new StoredLinear(p.child("k_proj"), d, c.num_key_value_heads * hd, { bias: c.qkvBias });
-    this.v_proj = new StoredLinear(p.child("v_proj"), d, c.num_key_value_heads * hd, { bias: c.qkvBias });
-    this.o_proj = new StoredLinear(p.child("o_proj"), c.num_attention_heads * hd, d, { bias: c.outputBias });
+    this.q_proj = p.linear("q_proj", d, c.num_attention_heads * hd, { bias: c.qkvBias });
+    this.k_proj = p.linear("k_proj", d, c.num_key_value_heads * hd, { bias: c.qkvBias });
+    this.v_proj = p.linear("v_proj", d, c.num_key_value_heads * hd, { bias: c.qkvBias });
+    this.o_proj = p.linear("o_proj", c.num_attention_heads * hd, d, { bias: c.outputBias });
   }
 
   /** x [B, L, D] -> [B, L, D]. */
@@ -66,16 +68,16 @@ export class LlamaAttention extends Module {
 
 /** SwiGLU: down(silu(gate(x)) * up(x)). */
 export class LlamaMLP extends Module {
-  gate_proj: StoredLinear;
-  up_proj: StoredLinear;
-  down_proj: StoredLinear;
+  gate_proj: Linear<Weight>;
+  up_proj: Linear<Weight>;
+  down_proj: Linear<Weight>;
 
   constructor(p: ParamScope, c: LlamaConfig) {
     super();
     const bias = c.mlp_bias;
-    this.gate_proj = new StoredLinear(p.child("gate_proj"), c.hidden_size, c.intermediate_size, { bias });
-    this.up_proj = new StoredLinear(p.child("up_proj"), c.hidden_size, c.intermediate_size, { bias });
-    this.down_proj = new StoredLinear(p.child("down_proj"), c.intermediate_size, c.hidden_size, { bias });
+    this.gate_proj = p.linear("gate_proj", c.hidden_size, c.intermediate_size, { bias });
+    this.up_proj = p.linear("up_proj", c.hidden_size, c.intermediate_size, { bias });
+    this.down_proj = p.linear("down_proj", c.intermediate_size, c.hidden_size, { bias });
   }
 
   forward(x: Tensor): Tensor {
@@ -121,7 +123,7 @@ export interface LMForwardOptions {
 }
 
 export class LlamaModel extends Module {
-  embed_tokens: StoredEmbedding;
+  embed_tokens: Embedding<Weight>;
   layers: ModuleList<LlamaDecoderLayer>;
   norm: RMSNorm;
   private readonly _c: LlamaConfig;
@@ -131,7 +133,7 @@ export class LlamaModel extends Module {
     super();
     this._c = c;
     this._invFreq = inverseFrequencies(c);
-    this.embed_tokens = new StoredEmbedding(p.child("embed_tokens"), c.vocab_size, c.hidden_size);
+    this.embed_tokens = p.embedding("embed_tokens", c.vocab_size, c.hidden_size);
     this.layers = new ModuleList(Array.from({ length: c.num_hidden_layers }, (_, i) => new LlamaDecoderLayer(p.child(`layers.${i}`), c, i)));
     this.norm = rmsNorm(p.child("norm"), c);
   }
@@ -162,24 +164,62 @@ export class LlamaModel extends Module {
  * LlamaForCausalLM: logits over the vocabulary for every position.
  *
  * @example
- * const lm = new LlamaForCausalLM(parseLlamaConfig({ hidden_size: 64, ... }));  // random
- * const { model } = await loadLlama("TinyLlama/TinyLlama-1.1B-Chat-v1.0");       // trained
- * const logits = lm.forward({ inputIds: tensor([[1, 15043]], { dtype: "int32" }) }); // [1, 2, V]
+ * const lm = new LlamaForCausalLM(parseLlamaConfig({ hidden_size: 64, ... }));              // random
+ * const trained = await LlamaForCausalLM.fromPretrained("TinyLlama/TinyLlama-1.1B-Chat-v1.0");
+ * const logits = lm.forward({ inputIds: tensor([[1, 15043]], { dtype: "int32" }) });       // [1, 2, V]
  */
 export class LlamaForCausalLM extends Module {
+  /** Mistral and Qwen2 share the layout (config.ts turns their differences into options). */
+  static readonly modelTypes = ["llama", "mistral", "qwen2"] as const;
   model: LlamaModel;
-  lm_head: StoredLinear;
+  lm_head: Linear<Weight>;
   readonly config: LlamaConfig;
 
-  /** `source` supplies the weights (a checkpoint when loading); default: seeded random init. */
-  constructor(config: LlamaConfig, source: ParamSource = randomSource()) {
+  /**
+   * `source` supplies the weights while the model is built (a checkpoint when loading, whose
+   * keys are the model's own, under `prefix`); default: seeded random init.
+   */
+  constructor(config: LlamaConfig, source: ParamSource = randomSource(), prefix = "") {
     super();
     this.config = config;
-    const p = new ParamScope(source);
+    const p = new ParamScope(source, prefix);
     this.model = new LlamaModel(p.child("model"), config);
-    this.lm_head = new StoredLinear(p.child("lm_head"), config.hidden_size, config.vocab_size, {
+    this.lm_head = p.linear("lm_head", config.hidden_size, config.vocab_size, {
+      bias: false,
       weight: config.tie_word_embeddings ? this.model.embed_tokens.weight : undefined,
     });
+  }
+
+  /**
+   * Loads a causal LM (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM) from a model
+   * folder, Hub id or weights file with its config.json beside it. `dtype: "auto"` (default)
+   * keeps F16/BF16 matrices 16-bit (inference); `"float32"` upcasts them (to train or export).
+   *
+   * @example
+   * const lm = await LlamaForCausalLM.fromPretrained("TinyLlama/TinyLlama-1.1B-Chat-v1.0");
+   * const trainable = await LlamaForCausalLM.fromPretrained("models/tiny-llama", { dtype: "float32" });
+   */
+  static async fromPretrained(source: string, options: PretrainedOptions = {}): Promise<LlamaForCausalLM> {
+    return LlamaForCausalLM.fromSource(await openModelSource(source, options));
+  }
+
+  /** Builds the model from an opened source (see `openModelSource`), tensor by tensor. */
+  static fromSource(source: ModelSource): LlamaForCausalLM {
+    return source.checkpoint.rename(llamaKey).consume((checkpoint) => {
+      const config = parseLlamaConfig(requireConfig(source, LlamaForCausalLM), source.configFile);
+      return LlamaForCausalLM.fromCheckpoint(config, checkpoint);
+    });
+  }
+
+  /**
+   * The model built from a checkpoint whose keys (after its renaming) are the LM's own under
+   * `prefix` (LLaVA's language model). Tied checkpoints sometimes store lm_head too: that copy
+   * is ignored.
+   */
+  static fromCheckpoint(config: LlamaConfig, checkpoint: Checkpoint, prefix = ""): LlamaForCausalLM {
+    const model = new LlamaForCausalLM(config, checkpoint, prefix);
+    if (config.tie_word_embeddings) checkpoint.skip(new ParamScope(checkpoint, prefix).key("lm_head.weight"));
+    return model.eval();
   }
 
   /** Token embeddings, [B, L] -> [B, L, D]. */

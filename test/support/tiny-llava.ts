@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { trainByteLevelBpe } from "../../tokenizers/train-bpe.js";
+import { trainByteLevelBpe } from "../../src/tokenizers/train-bpe.js";
 
 const CORPUS = [
   "A photo of a cat sitting on a wooden board next to a window. What is shown in this image?",

@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { saveSafetensors } from "../../io/index.js";
-import { HalfTensor, Tensor, concat, noGrad, slice } from "../../tensor/index.js";
+import { randomSource } from "../../nn/index.js";
+import { SGD } from "../../optim/index.js";
+import { HalfTensor, Tensor, concat, crossEntropy, noGrad, slice } from "../../tensor/index.js";
 import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 import { type LlamaConfigInput, parseLlamaConfig } from "./config.js";
 import { type TokenDecoder, generate, streamGenerate } from "./generate.js";
-import { loadLlama } from "./load.js";
 import { LlamaForCausalLM } from "./model.js";
 import { applyRotary, inverseFrequencies, rotaryTables } from "./rope.js";
-import { randomSource } from "./weights.js";
 
 const TINY: LlamaConfigInput = {
   vocab_size: 40, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
@@ -197,8 +197,8 @@ describe("loading", () => {
   test("F16 weights stay 16-bit with dtype auto and give the float32 model's logits closely", async () => {
     const lm = make();
     const folder = writeModel("f16", lm, "F16");
-    const held = (await loadLlama(folder)).model;
-    const upcast = (await loadLlama(folder, { dtype: "float32" })).model;
+    const held = await LlamaForCausalLM.fromPretrained(folder);
+    const upcast = await LlamaForCausalLM.fromPretrained(folder, { dtype: "float32" });
     assert.ok(held.model.layers.at(0).self_attn.q_proj.weight instanceof HalfTensor);
     assert.ok(held.lm_head.weight instanceof HalfTensor && held.model.embed_tokens.weight instanceof HalfTensor);
     assert.ok(upcast.lm_head.weight instanceof Tensor);
@@ -214,26 +214,50 @@ describe("loading", () => {
     });
   });
 
+  test("16-bit weights are not parameters; loaded with dtype float32 every weight is one, and the model trains", async () => {
+    const folder = writeModel("f16-train", make(), "F16");
+    const held = await LlamaForCausalLM.fromPretrained(folder);
+    // Only the float32 norms remain (16-bit matrices are inference-only).
+    assert.deepEqual([...held.stateDict().keys()].filter((k) => !k.endsWith("layernorm.weight")), ["model.norm.weight"]);
+    const lm = await LlamaForCausalLM.fromPretrained(folder, { dtype: "float32" });
+    const q = lm.model.layers.at(0).self_attn.q_proj.weight;
+    assert.ok(q instanceof Tensor && q.requiresGrad && lm.parameters().includes(q));
+    assert.equal(lm.stateDict().size, 2 * 9 + 3, "every key of the checkpoint is a parameter");
+    const x = ids([1, 5, 9, 3, 22, 17]);
+    const target = new Tensor(Int32Array.of(5, 9, 3, 22, 17, 2), [6]);
+    const loss = () => crossEntropy(lm.forward({ inputIds: x }).reshape(6, -1), target);
+    const opt = new SGD(lm.parameters(), { lr: 0.5 });
+    const before = noGrad(() => loss().item());
+    const qBefore = q.f32().slice();
+    for (let step = 0; step < 3; step++) {
+      opt.zeroGrad();
+      loss().backward();
+      opt.step();
+    }
+    assert.ok(q.f32().some((v, i) => v !== qBefore[i]), "the attention weight moved");
+    assert.ok(noGrad(() => loss().item()) < before, "the loss went down");
+  });
+
   test("tied embeddings: lm_head reads the embedding table; a stored lm_head copy is ignored", async () => {
     const lm = make({ tie_word_embeddings: true });
     assert.equal(lm.lm_head.weight, lm.model.embed_tokens.weight);
-    const withoutHead = await loadLlama(writeModel("tied", lm, "BF16", {}, ["lm_head.weight"]));
-    assert.equal(withoutHead.model.lm_head.weight, withoutHead.model.model.embed_tokens.weight);
-    await loadLlama(writeModel("tied-copy", lm, "F32"));
+    const withoutHead = await LlamaForCausalLM.fromPretrained(writeModel("tied", lm, "BF16", {}, ["lm_head.weight"]));
+    assert.equal(withoutHead.lm_head.weight, withoutHead.model.embed_tokens.weight);
+    await LlamaForCausalLM.fromPretrained(writeModel("tied-copy", lm, "F32"));
   });
 
   test("strict: a missing, mis-shaped or unexpected key is a StateDictError naming it", async () => {
     const lm = make();
-    await assert.rejects(loadLlama(writeModel("missing", lm, "F32", {}, ["model.layers.1.mlp.up_proj.weight"])), {
+    await assert.rejects(LlamaForCausalLM.fromPretrained(writeModel("missing", lm, "F32", {}, ["model.layers.1.mlp.up_proj.weight"])), {
       name: "StateDictError", message: /missing keys: model\.layers\.1\.mlp\.up_proj\.weight/,
     });
-    await assert.rejects(loadLlama(writeModel("extra", lm, "F32", { "model.layers.1.mlp.extra": new Tensor(new Float32Array(2), [2]) })), {
+    await assert.rejects(LlamaForCausalLM.fromPretrained(writeModel("extra", lm, "F32", { "model.layers.1.mlp.extra": new Tensor(new Float32Array(2), [2]) })), {
       name: "StateDictError", message: /unexpected keys: model\.layers\.1\.mlp\.extra/,
     });
-    await assert.rejects(loadLlama(writeModel("shape", lm, "F32", { "model.norm.weight": new Tensor(new Float32Array(3), [3]) })), {
+    await assert.rejects(LlamaForCausalLM.fromPretrained(writeModel("shape", lm, "F32", { "model.norm.weight": new Tensor(new Float32Array(3), [3]) })), {
       name: "StateDictError", message: /model\.norm\.weight: expected \[32\], got \[3\]/,
     });
     // Older checkpoints carry rotary inv_freq buffers: recomputed, so skipped.
-    await loadLlama(writeModel("inv-freq", lm, "F32", { "model.layers.0.self_attn.rotary_emb.inv_freq": new Tensor(new Float32Array(4), [4]) }));
+    await LlamaForCausalLM.fromPretrained(writeModel("inv-freq", lm, "F32", { "model.layers.0.self_attn.rotary_emb.inv_freq": new Tensor(new Float32Array(4), [4]) }));
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * No two source files import each other, directly or round a longer loop: a cycle makes the
+ * load order decide which module sees the other half-initialised (CLIPModel.fromPretrained and
+ * loadCLIP once imported each other). Type-only imports are erased at run time and not counted.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+
+const SRC = dirname(fileURLToPath(import.meta.url));
+
+function sourceFiles(dir: string, found: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sourceFiles(path, found);
+    else if (path.endsWith(".ts") && !path.endsWith(".test.ts")) found.push(path);
+  }
+  return found;
+}
+
+/** Relative imports and re-exports that exist at run time: `import type` / `export type` statements are skipped. */
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const statements = text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^;"]*?\sfrom\s+)?"(\.{1,2}\/[^"]+)"/gm);
+  return [...statements].filter((m) => !m[1]).map((m) => resolve(dirname(file), m[2].replace(/\.js$/, ".ts")));
+}
+
+/** Every cycle's files, as found by a depth-first walk. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (file: string) => {
+    state.set(file, "open");
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === "open") found.push(stack.slice(stack.indexOf(next)));
+      else if (!state.has(next) && graph.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, "done");
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  return found;
+}
+
+test("no import cycles between the files of src/", () => {
+  const files = sourceFiles(SRC);
+  const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
+  assert.ok(graph.get(join(SRC, "index.ts"))!.length > 10, "the import parser finds index.ts's re-exports");
+  const loops = cycles(graph).map((loop) => [...loop, loop[0]].map((f) => relative(SRC, f)).join(" -> "));
+  assert.deepEqual(loops, []);
+});
