@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
+import { vqa } from "../../eval/index.js";
+import type { AnswerFile } from "../../eval/vqa/files/llava.js";
 import { openManifest } from "../manifest.js";
 import { packageRoot } from "../../package-root.js";
 import { buildScenes, type SceneBuildSummary } from "./build.js";
@@ -123,17 +125,42 @@ describe("vlm data build scenes (a small build)", { skip }, () => {
         assert.equal(byImage.get(q.image)?.split, split);
       }
       for (const sampling of ["random", "popular", "adversarial"]) {
-        const pope = lines<PopeQuestion>(file(`eval/${split}/pope_${sampling}.jsonl`));
+        const pope = lines<PopeQuestion>(file(`eval/${split}/pope/${sampling}.jsonl`));
         assert.equal(pope.filter((q) => q.label === "yes").length * 2, pope.length);
         for (const q of pope) {
           const name = /^Is there an? (\w+) in the image\?$/.exec(q.text)![1];
           assert.equal(byImage.get(q.image)!.items.some((i) => i.name === name), q.label === "yes", `${q.image}: ${q.text}`);
         }
       }
-      const chair = lines<{ image_id: string; objects: string[] }>(file(`eval/${split}/chair.jsonl`));
-      assert.equal(chair.length, 6);
+      const chair = lines<{ image: string; objects: string[] }>(file(`eval/${split}/chair.jsonl`));
+      assert.deepEqual(chair.map((c) => c.objects), chair.map((c) => [...new Set(byImage.get(c.image)!.items.map((i) => i.name))].sort()));
+      assert.deepEqual(lines<VqaQuestion>(file(`eval/${split}/chair_questions.jsonl`)), questions.filter((q) => q.category === "describe"));
     }
     assert.ok(summary.evaluation["test-style"].yesShare > 0.3 && summary.evaluation["test-style"].yesShare < 0.7);
+  });
+
+  it("is read by the `vlm eval` scorers as it is: answering with the ground truth scores 100%", () => {
+    const answerFile = (name: string, rows: { question_id: string; text: string }[]): AnswerFile => ({ file: name, lines: rows.map((value, k) => ({ value, line: k + 1 })) });
+    for (const split of ["test-style", "test-pope"]) {
+      const dir = file(`eval/${split}`);
+      // POPE: the label folder's file names are the samplings of pope_questions.jsonl.
+      const popeQuestions = { file: "pope_questions.jsonl", lines: vqa.readLlavaQuestions(join(dir, "pope_questions.jsonl")) };
+      const labels = new Map(["random", "popular", "adversarial"].flatMap((s) => lines<PopeQuestion>(join(dir, "pope", `${s}.jsonl`)).map((q) => [q.question_id, q.label])));
+      const pope = vqa.scorePope(popeQuestions, answerFile("a", popeQuestions.lines.map((q) => ({ question_id: String(q.value.question_id), text: labels.get(String(q.value.question_id)) === "yes" ? "Yes" : "No" }))), vqa.readPopeLabelSources([join(dir, "pope")]));
+      assert.deepEqual(pope.splits.map((r) => [r.category, r.accuracy]), [["adversarial", 1], ["popular", 1], ["random", 1]]);
+      // CHAIR: the reference descriptions mention every object and shape there, and nothing else.
+      const vocabulary = new vqa.ChairVocabulary(vqa.readSynonyms(file("eval/chair_synonyms.txt")));
+      const truth = vqa.listedImageObjects(vocabulary, { file: "chair.jsonl", lines: vqa.readImageObjects(join(dir, "chair.jsonl")) });
+      const answers = lines<VqaAnswer>(join(dir, "answers.jsonl"));
+      const describe = answers.filter((a) => a.kind === "describe");
+      const chairQuestions = { file: "chair_questions.jsonl", lines: vqa.readLlavaQuestions(join(dir, "chair_questions.jsonl")) };
+      const chair = vqa.scoreChair(vocabulary, truth, chairQuestions, answerFile("a", describe.map((a) => ({ question_id: a.question_id, text: a.answer }))));
+      assert.equal(chair.hallucinatedMentions, 0);
+      for (const item of chair.items) assert.deepEqual(new Set(item.mentions.map((m) => m.object)), truth.get(`image:${item.image}`), item.image);
+      // The short answers: exact up to case, per kind, through the reference-answer reader.
+      const short = vqa.scoreChartQa(vqa.readReferences(join(dir, "answers.jsonl")), answerFile("a", answers.map((a) => ({ question_id: a.question_id, text: a.answer.toUpperCase() }))));
+      assert.equal(short.accuracy, 1);
+    }
   });
 
   it("writes a CLIP manifest that `vlm train clip --split train` reads, several captions a row", async () => {

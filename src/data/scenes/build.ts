@@ -6,7 +6,7 @@ import { Generator } from "../../tensor/random.js";
 import { installPackages } from "../icons/packages.js";
 import { STYLES } from "../icons/sources.js";
 import { mapLimit } from "../map-limit.js";
-import { chairAnnotation, chairSynonyms, evalQuestions, vqaLines } from "./eval-files.js";
+import { chairAnnotation, chairSynonyms, evalQuestions, synonymsText, vqaLines } from "./eval-files.js";
 import { captions } from "./language.js";
 import { instructRecord, type LlavaRecord, pretrainRecord, recordsJson } from "./llava-records.js";
 import { TEST_PHRASINGS, TRAIN_PHRASINGS } from "./phrasings.js";
@@ -181,7 +181,7 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
     Object.assign(files, written.files);
     evaluation[plan.split] = written.report;
   }
-  files["eval/chair_synonyms.json"] = `{\n${Object.entries(chairSynonyms(vocab)).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n")}\n}\n`;
+  files["eval/chair_synonyms.txt"] = synonymsText(chairSynonyms(vocab));
 
   const summary: SceneBuildSummary = {
     seed,
@@ -198,6 +198,8 @@ export async function buildScenes(options: SceneBuildOptions = {}): Promise<Scen
     files: [],
   };
   summary.files = ["images/", "vocabulary.json", ...Object.keys(files), "summary.json", "README.md"];
+  // Evaluation files of an earlier build with other splits or names would otherwise linger.
+  await rm(join(out, "eval"), { recursive: true, force: true });
   for (const [name, text] of Object.entries(files)) {
     await mkdir(join(out, name, ".."), { recursive: true });
     await writeFile(join(out, name), text);
@@ -222,12 +224,16 @@ function evaluationFiles(plan: SplitPlan, scenes: readonly Scene[], vocab: Scene
     return vqaLines(scene, evalQuestions(g, scene, vocab, TEST_PHRASINGS, focus), vocab.answer_suffix);
   });
   files[`${dir}/questions.jsonl`] = jsonl(lines.map((l) => l.question));
+  // The describe questions alone: what CHAIR scores (the other answers are not captions).
+  files[`${dir}/chair_questions.jsonl`] = jsonl(lines.filter((l) => l.question.category === "describe").map((l) => l.question));
   files[`${dir}/answers.jsonl`] = jsonl(lines.map((l) => l.answer));
   let pope = 0;
   const popeForLoader = POPE_SAMPLINGS.flatMap((sampling) => {
     // One stream per scene for all three samplings: they ask about the same present objects, as POPE does.
     const questions = scenes.flatMap((scene, i) => popeQuestions(new Generator(sceneSeed(seed, plan.split, i, PURPOSE.pope)), scene, vocab, trainStats, sampling));
-    files[`${dir}/pope_${sampling}.jsonl`] = jsonl(questions);
+    // POPE's label files, one per sampling, named so that a scorer reading the folder takes the
+    // file name as the sampling (the "category" of pope_questions.jsonl).
+    files[`${dir}/pope/${sampling}.jsonl`] = jsonl(questions);
     pope += questions.length;
     return questions.map((q) => ({ question_id: q.question_id, image: q.image, text: `${q.text}\n${vocab.answer_suffix}`, category: sampling }));
   });
@@ -288,8 +294,9 @@ Object pairs never together in training: ${s.heldOutPairs.map((p) => p.join(" + 
 - \`pretrain.json\` / \`pretrain_val.json\`: stage 1, LLaVA-Pretrain's format (captions).
 - \`instruct.json\` / \`instruct_val.json\`: stage 2, llava_v1_5_mix665k's format (conversations).
 - \`clip_manifest.jsonl\`: {image, caption: [...], split} for \`vlm train clip\`.
-- \`eval/<split>/\`: \`questions.jsonl\` (model_vqa_loader), \`answers.jsonl\`, \`pope_{random,popular,adversarial}.jsonl\`
-  (POPE's format), \`pope_questions.jsonl\` (the same for model_vqa_loader), \`chair.jsonl\`; \`eval/chair_synonyms.json\`.
+- \`eval/<split>/\`: \`questions.jsonl\` (model_vqa_loader), \`answers.jsonl\`, \`pope/{random,popular,adversarial}.jsonl\`
+  (POPE's format), \`pope_questions.jsonl\` (the same for model_vqa_loader), \`chair_questions.jsonl\` and
+  \`chair.jsonl\` (CHAIR); \`eval/chair_synonyms.txt\`.
 
 Emoji art: see the licences in \`data/icons/README.md\` (the same packages); Twemoji is CC BY 4.0.
 `;

@@ -6,7 +6,6 @@
 import type { Generator } from "../../tensor/random.js";
 import { drawSpec, phrase, type Question, type QuestionKind, type QuestionSpec } from "./questions.js";
 import type { PhrasingSet } from "./phrasings.js";
-import { objectsIn } from "./stats.js";
 import type { Scene } from "./scene.js";
 import type { SceneVocabulary } from "./vocabulary.js";
 
@@ -20,11 +19,16 @@ export interface VqaQuestion {
   category: QuestionKind;
 }
 
-/** A line of the answers file: what a scorer compares the model's answer with. */
+/**
+ * A line of the answers file: what a scorer compares the model's answer with. It reads as
+ * reference answers for `vlm eval score chartqa` (exact up to case, per `category`).
+ */
 export interface VqaAnswer {
   question_id: string;
   image: string;
   kind: QuestionKind;
+  /** The kind again, under the name reference readers group by. */
+  category: QuestionKind;
   /** Lower case; for describe, the reference sentence. */
   answer: string;
   /** The question without the suffix, and the answer as a sentence. */
@@ -54,38 +58,41 @@ export function vqaLines(scene: Scene, questions: readonly Question[], suffix: s
     const text = q.spec.kind === "describe" ? q.text : `${q.text}\n${suffix}`;
     return {
       question: { question_id, image: scene.image, text, category: q.spec.kind },
-      answer: { question_id, image: scene.image, kind: q.spec.kind, answer: q.answer, question: q.text, sentence: q.sentence, spec: q.spec },
+      answer: { question_id, image: scene.image, kind: q.spec.kind, category: q.spec.kind, answer: q.answer, question: q.text, sentence: q.sentence, spec: q.spec },
     };
   });
 }
 
-/** A line of `chair.jsonl`: the ground-truth object categories of one image (and its shapes). */
+/**
+ * A line of `chair.jsonl`: the CHAIR categories in one image, objects and shapes alike (a
+ * described shape that is not there is a hallucination too), as `vlm eval chair --objects` reads them.
+ */
 export interface ChairAnnotation {
-  image_id: string;
   image: string;
   objects: string[];
-  shapes: string[];
 }
 
 export function chairAnnotation(scene: Scene): ChairAnnotation {
-  const shapes = [...new Set(scene.items.filter((i) => i.kind === "shape").map((i) => i.name))].sort();
-  return { image_id: scene.id, image: scene.image, objects: objectsIn(scene), shapes };
+  return { image: scene.image, objects: [...new Set(scene.items.map((i) => i.name))].sort() };
 }
 
 /**
  * Words that name each category in a caption, for CHAIR: the name, its plural, and the
  * Emojibase label the drawings are filed under ("automobile", "red apple") with its plural
- * where the label ends in a noun that pluralises simply.
+ * where the label ends in a noun that pluralises simply. Each group starts with its name.
  */
-export function chairSynonyms(vocab: SceneVocabulary): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const o of vocab.objects) {
+export function chairSynonyms(vocab: SceneVocabulary): string[][] {
+  const objects = vocab.objects.map((o) => {
     const words = [o.name, o.plural, o.emojibase_label];
     const label = o.emojibase_label;
     if (label.endsWith(` ${o.name}`)) words.push(`${label.slice(0, -o.name.length)}${o.plural}`);
     else if (label !== o.name && !label.includes(" ")) words.push(`${label}s`);
-    out[o.name] = [...new Set(words)];
-  }
-  for (const s of vocab.shapes) out[s.name] = [s.name, s.plural];
-  return out;
+    return [...new Set(words)];
+  });
+  return [...objects, ...vocab.shapes.map((s) => [s.name, s.plural])];
+}
+
+/** CHAIR's synonyms.txt: one category a line, its name first, words separated by ", ". */
+export function synonymsText(groups: readonly (readonly string[])[]): string {
+  return groups.map((words) => words.join(", ")).join("\n") + "\n";
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Generator } from "../../tensor/random.js";
-import { chairAnnotation, chairSynonyms } from "./eval-files.js";
+import { chairAnnotation, chairSynonyms, synonymsText } from "./eval-files.js";
 import { POPE_SAMPLINGS, popeNegatives, popeQuestions } from "./pope.js";
 import type { Scene, SceneItem } from "./scene.js";
 import { objectStats } from "./stats.js";
@@ -53,13 +53,17 @@ describe("POPE", () => {
     assert.deepEqual(popeQuestions(new Generator(1), { ...scene("y", []), items: [] }, vocab, stats, "random"), []);
   });
 
-  it("annotates objects for CHAIR with the synonyms the vocabulary implies", () => {
-    assert.deepEqual(chairAnnotation(scene("z", ["dog", "ball", "dog"])), { image_id: "z", image: "test/z.png", objects: ["ball", "dog"], shapes: [] });
-    const synonyms = chairSynonyms(vocab);
-    assert.deepEqual(synonyms.apple, ["apple", "apples", "red apple", "red apples"]);
-    assert.deepEqual(synonyms.car, ["car", "cars", "automobile", "automobiles"]);
-    assert.deepEqual(synonyms.fish, ["fish"]);
-    assert.deepEqual(synonyms.snowman, ["snowman", "snowmen", "snowman without snow"]);
-    assert.deepEqual(synonyms.star, ["star", "stars"]);
+  it("annotates objects and shapes for CHAIR, with the synonyms the vocabulary implies, in CHAIR's file shape", () => {
+    const withShape: Scene = { ...scene("z", ["dog", "ball", "dog"]) };
+    withShape.items.push({ kind: "shape", name: "star", color: "red", rgb: [220, 40, 40], box: [200, 0, 230, 30], rotation: 10 });
+    assert.deepEqual(chairAnnotation(withShape), { image: "test/z.png", objects: ["ball", "dog", "star"] });
+    const groups = new Map(chairSynonyms(vocab).map((words) => [words[0], words]));
+    assert.equal(groups.size, 28);
+    assert.deepEqual(groups.get("apple"), ["apple", "apples", "red apple", "red apples"]);
+    assert.deepEqual(groups.get("car"), ["car", "cars", "automobile", "automobiles"]);
+    assert.deepEqual(groups.get("fish"), ["fish"]);
+    assert.deepEqual(groups.get("snowman"), ["snowman", "snowmen", "snowman without snow"]);
+    assert.deepEqual(groups.get("star"), ["star", "stars"]);
+    assert.equal(synonymsText([["cat", "cats"], ["fish"]]), "cat, cats\nfish\n");
   });
 });
