@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { writeTinyLlavaFolder } from "../../models/llava/processor.fixtures.js";
+import { writeTinyLlavaFolder } from "../../../test/support/tiny-llava.js";
 import { assertOneLineError, vlm } from "../../../test/support/cli.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
 import { jsonl, scratchFiles } from "../../../test/support/vqa-files.js";

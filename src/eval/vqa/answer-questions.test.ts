@@ -8,8 +8,8 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { ArgumentError, DatasetError } from "../../errors.js";
-import { loadLlava } from "../../models/llava/load.js";
-import { writeTinyLlavaFolder } from "../../models/llava/processor.fixtures.js";
+import { LlavaForConditionalGeneration } from "../../models/llava/model.js";
+import { writeTinyLlavaFolder } from "../../../test/support/tiny-llava.js";
 import { LlavaProcessor } from "../../models/llava/processor.js";
 import { referencePath, skipWithoutReference } from "../../../test/support/reference.js";
 import { jsonl, linesOf, scratchFiles } from "../../../test/support/vqa-files.js";
@@ -36,7 +36,7 @@ describe("answerQuestions on the tiny reference LLaVA", { skip }, () => {
   before(async () => {
     dir = scratchFiles("vqa-run", {});
     const folder = writeTinyLlavaFolder(join(dir, "model"), referencePath("llava", "tiny"));
-    vqa = { model: (await loadLlava(folder)).model, processor: await LlavaProcessor.fromPretrained(folder) };
+    vqa = { model: await LlavaForConditionalGeneration.fromPretrained(folder), processor: await LlavaProcessor.fromPretrained(folder) };
     await answerQuestions(vqa, questionFile(), { ...options("one.jsonl"), batchSize: 1 });
     oneAtATime = texts(join(dir, "one.jsonl"));
   });

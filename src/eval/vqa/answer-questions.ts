@@ -119,7 +119,7 @@ async function answerBatch(vqa: VqaModel, images: string[], batch: ReadonlyArray
 
 /**
  * @example
- * const vqa = { model: (await loadLlava("llava-hf/llava-1.5-7b-hf")).model, processor: await LlavaProcessor.fromPretrained("llava-hf/llava-1.5-7b-hf") };
+ * const vqa = { model: await LlavaForConditionalGeneration.fromPretrained("llava-hf/llava-1.5-7b-hf"), processor: await LlavaProcessor.fromPretrained("llava-hf/llava-1.5-7b-hf") };
  * const questions = { file: "questions.jsonl", lines: readLlavaQuestions("questions.jsonl") };
  * await answerQuestions(vqa, questions, { imageFolder: "images", out: "answers.jsonl", modelId: "llava-1.5-7b-hf", batchSize: 4 });
  */
