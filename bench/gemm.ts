@@ -3,9 +3,7 @@
  * Cases: a square 1024^3 product, the ViT-B/32 token GEMM (50 tokens through a 768x768 Linear,
  * weights packed once as in inference) and a decode GEMV (1 token through 4096x4096).
  */
-import type { Backend, MatmulParams } from "../src/backend/backend.js";
-import { jsBackend } from "../src/backend/js/index.js";
-import { createNativeBackend } from "../src/backend/native/index.js";
+import { type Backend, type MatmulParams, backendNamed } from "../src/backend/index.js";
 import { emit, randomArray, runPythonBaseline, secondsPerCall, torchUnavailable } from "./lib.js";
 
 interface GemmCase {
@@ -45,7 +43,7 @@ function gflops(be: Backend, c: GemmCase): number {
 export function benchGemm(): void {
   let native: Backend | null = null;
   try {
-    native = createNativeBackend();
+    native = backendNamed("native");
   } catch (err) {
     emit({ bench: "gemm", backend: "native", skipped: (err as Error).message });
   }
@@ -60,7 +58,7 @@ export function benchGemm(): void {
         emit({ bench: "gemm", ...c, threads, backend: "native", gflops: round(g) });
       }
       if (threads === 1 && 2 * c.m * c.n * c.k <= JS_MAX_FLOPS) {
-        emit({ bench: "gemm", ...c, threads, backend: "js", gflops: round(gflops(jsBackend, c)) });
+        emit({ bench: "gemm", ...c, threads, backend: "js", gflops: round(gflops(backendNamed("js"), c)) });
       }
     }
   }
@@ -98,7 +96,7 @@ export function benchGemm(): void {
 export function benchGemmHalf(): void {
   let native: Backend | null = null;
   try {
-    native = createNativeBackend();
+    native = backendNamed("native");
   } catch (err) {
     emit({ bench: "gemm_half", backend: "native", skipped: (err as Error).message });
     return;
@@ -110,7 +108,7 @@ export function benchGemmHalf(): void {
     const p: MatmulParams = { batch: 1, m: c.m, n: c.n, k: c.k, transA: false, transB: true, strideA: 0, strideB: 0 };
     for (const threads of THREADS) {
       native.setThreads(threads);
-      const seconds = secondsPerCall(() => native!.matmulHalfB!(a, bits, "f16", out, p));
+      const seconds = secondsPerCall(() => native!.matmulHalfB(a, bits, "f16", out, p));
       emit({ bench: "gemm_half", kind: "f16", m: c.m, n: c.n, k: c.k, threads, backend: "native", gflops: round((2 * c.m * c.n * c.k) / seconds / 1e9) });
     }
   }

@@ -2,9 +2,7 @@
  * The fused kernels at ViT-B/32 sizes (batch 1: 50 tokens, width 768, 12 heads of 64, MLP 3072):
  * microseconds per call, native at 1 and 2 threads against js.
  */
-import type { Backend } from "../src/backend/backend.js";
-import { jsBackend } from "../src/backend/js/index.js";
-import { createNativeBackend } from "../src/backend/native/index.js";
+import { type Backend, backendNamed } from "../src/backend/index.js";
 import { emit, randomArray, secondsPerCall } from "./lib.js";
 
 interface KernelCase {
@@ -52,12 +50,13 @@ function cases(): KernelCase[] {
 export function benchKernels(): void {
   let native: Backend | null = null;
   try {
-    native = createNativeBackend();
+    native = backendNamed("native");
   } catch (err) {
     emit({ bench: "kernels", backend: "native", skipped: (err as Error).message });
   }
+  const js = backendNamed("js");
   for (const c of cases()) {
-    const jsUs = secondsPerCall(() => c.run(jsBackend), 50) * 1e6;
+    const jsUs = secondsPerCall(() => c.run(js), 50) * 1e6;
     emit({ bench: c.bench, shape: c.shape, threads: 1, backend: "js", us: Math.round(jsUs * 10) / 10 });
     if (!native) continue;
     for (const threads of [1, 2]) {

@@ -4,7 +4,7 @@
  * Set BENCH=gemm,kernels to run a subset.
  */
 import { cpus } from "node:os";
-import { nativeInfo } from "../src/backend/native/index.js";
+import { nativeInfo } from "../src/backend/index.js";
 import { benchGemm, benchGemmHalf } from "./gemm.js";
 import { benchKernels } from "./kernels.js";
 import { benchVit } from "./vit.js";

@@ -161,6 +161,12 @@ def main():
     # Protocol 4 exercises the opcodes protocol 2 never emits (FRAME, MEMOIZE, STACK_GLOBAL...).
     torch.save(dtypes, OUT / "protocol4.pt", pickle_protocol=4)
     expected["protocol4.pt"] = expected["dtypes.pt"]
+    # Protocols 0 and 1 have no PROTO opcode and use the text opcodes (INT, GET, PUT, ...).
+    # torch cannot load its own protocol-0 file (the persistent id is written as text): that
+    # one is for the error message.
+    torch.save(dtypes, OUT / "protocol1.pt", pickle_protocol=1)
+    expected["protocol1.pt"] = expected["dtypes.pt"]
+    torch.save({"x": torch.ones(2)}, OUT / "protocol0.pt", pickle_protocol=0)
 
     base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
     tied = torch.randn(3)

@@ -74,7 +74,7 @@ export class NotFoundError extends VlmError {
 }
 
 /** Why an image could not be decoded; lets callers skip bad files but stop on bombs. */
-export type ImageDecodeReason = "not-an-image" | "truncated" | "too-many-pixels" | "corrupt";
+export type ImageDecodeReason = "not-an-image" | "truncated" | "too-many-pixels" | "too-large" | "corrupt";
 
 /** An image file or buffer that could not be decoded (named file, one-line reason). */
 export class ImageDecodeError extends VlmError {

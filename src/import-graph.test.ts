@@ -4,28 +4,12 @@
  * loadCLIP once imported each other). Type-only imports are erased at run time and not counted.
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import { relativeImports, sourceFiles } from "../test/support/imports.js";
 
 const SRC = dirname(fileURLToPath(import.meta.url));
-
-function sourceFiles(dir: string, found: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) sourceFiles(path, found);
-    else if (path.endsWith(".ts") && !path.endsWith(".test.ts")) found.push(path);
-  }
-  return found;
-}
-
-/** Relative imports and re-exports that exist at run time: `import type` / `export type` statements are skipped. */
-function runtimeImports(file: string): string[] {
-  const text = readFileSync(file, "utf8");
-  const statements = text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^;"]*?\sfrom\s+)?"(\.{1,2}\/[^"]+)"/gm);
-  return [...statements].filter((m) => !m[1]).map((m) => resolve(dirname(file), m[2].replace(/\.js$/, ".ts")));
-}
 
 /** Every cycle's files, as found by a depth-first walk. */
 function cycles(graph: Map<string, string[]>): string[][] {
@@ -48,7 +32,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 test("no import cycles between the files of src/", () => {
   const files = sourceFiles(SRC);
-  const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
+  const graph = new Map(files.map((f) => [f, relativeImports(f)]));
   assert.ok(graph.get(join(SRC, "index.ts"))!.length > 10, "the import parser finds index.ts's re-exports");
   const loops = cycles(graph).map((loop) => [...loop, loop[0]].map((f) => relative(SRC, f)).join(" -> "));
   assert.deepEqual(loops, []);

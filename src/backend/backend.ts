@@ -1,10 +1,13 @@
 /**
  * The kernel interface. A backend computes on raw Float32Arrays; the tensor layer owns shapes,
- * autograd and everything else. Two implementations: `js` (portable TypeScript, always there)
- * and `native` (C++ N-API addon with AVX2/FMA GEMM, a thread pool and fused kernels).
+ * autograd and everything else. Two implementations: `js` (portable TypeScript, always there,
+ * every kernel: the reference) and `native` (C++ N-API addon with AVX2/FMA GEMM, a thread pool
+ * and fused kernels), which may lack some kernels (`PartialBackend`); `getBackend()` fills
+ * those from js (complete.ts), so the tensor layer always sees a whole `Backend`.
  *
  * All arrays are dense, row-major, float32. Kernels never allocate their outputs: the caller
- * passes `out`, sized exactly.
+ * passes `out`, sized exactly. Kernels are plain functions: they never read `this`, so a
+ * complete backend can be assembled from two implementations' kernels.
  */
 
 /** Batched GEMM: for b in [0, batch): C[b] = op(A[b]) @ op(B[b]) (+ bias) (+ C[b] if accumulate). */
@@ -58,13 +61,13 @@ export interface AttentionParams {
    * Optional memory layout of q, k, v and out. "bhld" (the default): [B, H, L, D] blocks, one
    * contiguous [L, D] matrix per head. "blhd": [B, L, H, D], i.e. each token's heads side by
    * side as the q/k/v projections produce them ([B, L, H * D]), so attention needs no permute
-   * copies around it. A backend accepts "blhd" only when its `attentionLayouts` lists it.
+   * copies around it. A `PartialBackend` reads "blhd" only when its `attentionLayouts` lists it.
    */
   layout?: AttentionLayout;
   /**
    * Optional [B, H, Lq, Lk] output (whatever the layout): the softmax weights of every query
-   * row, 0 for keys that causality hides. Training saves them for `attentionBackward`. Only a
-   * backend with `attentionBackward` accepts it.
+   * row, 0 for keys that causality hides. Training saves them for `attentionBackward`. A
+   * `PartialBackend` is given them only when it has `attentionBackward`.
    */
   probs?: Float32Array;
 }
@@ -84,6 +87,7 @@ export interface AdamWStepScalars {
 /** See `AttentionParams.layout`. */
 export type AttentionLayout = "bhld" | "blhd";
 
+/** The complete kernel set: what `getBackend()` returns, every kernel and every layout. */
 export interface Backend {
   readonly name: "js" | "native";
   /** Threads used by parallel kernels (1 for js). */
@@ -107,11 +111,8 @@ export interface Backend {
     x: Float32Array, weight: Float32Array | null, out: Float32Array,
     rows: number, cols: number, eps: number, rstd?: Float32Array,
   ): void;
-  /**
-   * Optional: out[i] = a[i] + b[i], in float32; out may be a or b (in place). Residual sums
-   * and gradient accumulation; without it the tensor layer runs a js loop.
-   */
-  add?(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out[i] = a[i] + b[i], in float32; out may be a or b (in place). Residual sums and gradient accumulation. */
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** GELU, exact erf form. */
   gelu(x: Float32Array, out: Float32Array): void;
   /** GELU, tanh approximation. */
@@ -123,32 +124,26 @@ export interface Backend {
 
   /**
    * out = softmax(q k^T * scale + mask) v, q [B, H, Lq, D], k/v [B, Hkv, Lk, D],
-   * out [B, H, Lq, D].
+   * out [B, H, Lq, D] (in `p.layout`).
    */
   attention(
     q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams,
   ): void;
-  /**
-   * Optional: the `AttentionParams.layout` values `attention` accepts besides the default
-   * "bhld". Absent means "bhld" only (callers then permute to it).
-   */
-  readonly attentionLayouts?: readonly AttentionLayout[];
 
   /**
-   * Optional fused backward kernels (training). When a backend lacks one, the tensor op runs
-   * the js reference (src/backend/js/index.ts), which implements them all. Like the forward
-   * kernels they never allocate: the caller passes every output, sized exactly. NaN and
-   * infinities propagate as in the js reference.
+   * Fused backward kernels (training). Like the forward kernels they never allocate: the
+   * caller passes every output, sized exactly. NaN and infinities propagate as in the js
+   * reference.
    */
   /** gradIn = gradOut * f'(x) for the activation `kind` (x is the forward's input). */
-  activationBackward?(kind: ActivationKind, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
+  activationBackward(kind: ActivationKind, x: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void;
   /**
    * Layer-norm backward over [rows, cols], from the forward's per-row `mean` and `rstd`.
    * gradIn = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = gradOut * weight
    * (weight null: 1). gradWeight = sum over rows of gradOut * xhat, gradBias = sum of gradOut;
    * both are overwritten (not added to) and may be null when not wanted.
    */
-  layerNormBackward?(
+  layerNormBackward(
     x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array, gradOut: Float32Array,
     gradIn: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null, rows: number, cols: number,
   ): void;
@@ -156,7 +151,7 @@ export interface Backend {
    * RMS-norm backward from the forward's per-row `rstd` (s): gradIn = s * gw - x * s^3 * mean(gw * x),
    * gw = gradOut * weight; gradWeight (overwritten, may be null) = sum over rows of gradOut * x * s.
    */
-  rmsNormBackward?(
+  rmsNormBackward(
     x: Float32Array, weight: Float32Array | null, rstd: Float32Array, gradOut: Float32Array, gradIn: Float32Array,
     gradWeight: Float32Array | null, rows: number, cols: number,
   ): void;
@@ -166,18 +161,18 @@ export interface Backend {
    * gradQ = dS k, gradK = dS^T q, gradV = P^T gradOut (summed over the query heads that share a
    * key/value head). All three are overwritten. The mask is not differentiated.
    */
-  attentionBackward?(
+  attentionBackward(
     q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, gradOut: Float32Array,
     gradQ: Float32Array, gradK: Float32Array, gradV: Float32Array, p: AttentionParams,
   ): void;
   /** Row-wise softmax backward from its output y: gradIn = y * (gradOut - sum(gradOut * y)). */
-  softmaxBackward?(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
+  softmaxBackward(y: Float32Array, gradOut: Float32Array, gradIn: Float32Array, rows: number, cols: number): void;
   /**
    * Column sums of x [rows, cols] (bias gradients: sum over the leading axes): out[j] = the
    * float64 sum of x[r * cols + j] over r = 0, 1, ... in that order, rounded once to float32,
    * so that every backend gives the js reference's bits.
    */
-  sumRows?(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /**
    * One AdamW step over a parameter's arrays, in place, in float32 with every operation
    * rounded as PyTorch's in-place ops do (no fused multiply-add):
@@ -185,10 +180,10 @@ export interface Backend {
    *   p = p + stepSize * (m / (sqrt(v) / bc2Sqrt + eps)).
    * Every scalar is already a float32 value; results are the js reference's bits.
    */
-  adamwStep?(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamWStepScalars): void;
+  adamwStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamWStepScalars): void;
 
   /**
-   * Optional. `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in
+   * `matmul` with B held as 16-bit floats (weights kept as stored: a 7B model in
    * F16 needs ~14 GB, not 28). Exactly `matmul(a, decode(bBits), out, p)`, where `decode` maps
    * each element to its float32 value: "f16" is IEEE binary16 (subnormals, infinities and NaN
    * included), "bf16" is the top 16 bits of a float32 (value = bits << 16). Every `p` field has
@@ -199,15 +194,28 @@ export interface Backend {
    * reference by float rounding, never by more). NaN and infinities propagate as in `matmul`.
    * `p.cacheB` may key packed *half* panels; a backend must not keep a float32 copy of the
    * whole of B alive between calls, since that is the memory this method exists to save
-   * (float32 scratch per call or per panel is fine).
-   *
-   * When a backend lacks it, the tensor op (`linearHalf`) runs the js reference
-   * (src/backend/js/half.ts), which converts one row of B at a time.
+   * (float32 scratch per call or per panel is fine). The js reference converts one row of B
+   * at a time.
    */
-  matmulHalfB?(
+  matmulHalfB(
     a: Float32Array, bBits: Uint16Array, kind: HalfKind, out: Float32Array, p: MatmulParams,
   ): void;
 }
+
+/** The kernels a `PartialBackend` may lack; `completeBackend` takes them from the js reference. */
+export type OptionalKernel =
+  | "add" | "matmulHalfB" | "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "attentionBackward"
+  | "softmaxBackward" | "sumRows" | "adamwStep";
+
+/**
+ * A backend implementation as built, before `completeBackend`: every kernel but the optional
+ * ones (an addon built from older sources lacks the newer kernels), and the attention layouts
+ * it reads.
+ */
+export type PartialBackend = Omit<Backend, OptionalKernel> & Partial<Pick<Backend, OptionalKernel>> & {
+  /** The `AttentionParams.layout` values `attention` reads besides "bhld"; absent: "bhld" only. */
+  readonly attentionLayouts?: readonly AttentionLayout[];
+};
 
 /** The activations with fused kernels (`Backend.gelu` ... `silu`), for `activationBackward`. */
 export type ActivationKind = "gelu" | "geluTanh" | "quickGelu" | "silu";

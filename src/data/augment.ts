@@ -1,5 +1,5 @@
 import { ArgumentError } from "../errors.js";
-import { pythonRound } from "../image/crop.js";
+import { copyRegion, pythonRound } from "../image/crop.js";
 import { dropAlpha } from "../image/decode.js";
 import { resizeLikePIL } from "../image/pil-resize.js";
 import { Resampling, type ResamplingFilter } from "../image/resample.js";
@@ -63,16 +63,6 @@ export function randomResizedCropBox(
   return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), width: w, height: h };
 }
 
-function crop(img: SourceImage, box: CropBox): SourceImage {
-  const ch = img.channels;
-  const out = new Uint8Array(box.width * box.height * ch);
-  for (let r = 0; r < box.height; r++) {
-    const src = ((box.y + r) * img.width + box.x) * ch;
-    out.set(img.data.subarray(src, src + box.width * ch), r * box.width * ch);
-  }
-  return { ...img, width: box.width, height: box.height, data: out };
-}
-
 /**
  * open_clip's train-time crop: a random box (see `randomResizedCropBox`) resized to
  * `size` x `size` with PIL's bicubic in the image's own mode, then RGB. No flip: captions
@@ -87,7 +77,7 @@ export function randomResizedCrop(img: SourceImage, options: RandomResizedCropOp
     throw new ArgumentError(`randomResizedCrop: size must be a positive integer, got ${options.size}`);
   }
   const box = randomResizedCropBox(img.width, img.height, generator, options.scale, options.ratio);
-  return dropAlpha(resizeLikePIL(crop(img, box), options.size, options.size, options.resample ?? Resampling.BICUBIC));
+  return dropAlpha(resizeLikePIL(copyRegion(img, box.x, box.y, box.width, box.height), options.size, options.size, options.resample ?? Resampling.BICUBIC));
 }
 
 export interface RandomBlurOptions {

@@ -25,6 +25,7 @@ export type SkipReason =
   | "not-an-image"
   | "truncated"
   | "too-many-pixels"
+  | "too-large"
   | "corrupt"
   | "missing"
   | "no-image"

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DatasetError, NotFoundError } from "../errors.js";
 import { type ImageTextSample, samples } from "./dataset.js";
+import { manifestText } from "./manifest-text.js";
 import { openManifest } from "./manifest.js";
 
 async function all(file: string, options?: Parameters<typeof openManifest>[1]): Promise<ImageTextSample[]> {
@@ -124,5 +125,60 @@ describe("openManifest", () => {
     const file = join(dir, "m.txt");
     await writeFile(file, '{"filepath": "a.png", "title": "t"}\n');
     assert.equal((await openManifest(file, { format: "jsonl" })).size, 1);
+  });
+
+  it("decodes UTF-16 (LE and BE) when a byte-order mark says so, and strips a UTF-8 one", async () => {
+    const text = "filepath,title\na.png,caf\u00e9 \u{1f431}\nb.png,na\u00efve\n";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const [name, bytes] of [["le.csv", le], ["be.csv", be], ["bom8.csv", Buffer.from(`\uFEFF${text}`)]] as const) {
+      const file = join(dir, name);
+      await writeFile(file, bytes);
+      assert.deepEqual((await all(file)).map((r) => r.caption), ["caf\u00e9 \u{1f431}", "na\u00efve"], name);
+    }
+  });
+
+  it("refuses bytes that are not UTF-8, naming the line, instead of training on U+FFFD", async () => {
+    const csv = join(dir, "latin1.csv");
+    await writeFile(csv, Buffer.concat([Buffer.from("filepath,title\na.png,ok\nb.png,caf"), Buffer.from([0xe9]), Buffer.from("\n")]));
+    await rejectsAt(openManifest(csv), csv, 3, /not valid UTF-8 \(bytes e9 0a\); save the manifest as UTF-8/);
+    const jsonl = join(dir, "latin1.jsonl");
+    await writeFile(jsonl, Buffer.concat([Buffer.from('{"filepath": "a.png", "title": "ok"}\n{"filepath": "b.png", "title": "'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]));
+    await rejectsAt(openManifest(jsonl), jsonl, 2, /not valid UTF-8/);
+    // Cut at the very end: a character that never completes.
+    const cut = join(dir, "cut.jsonl");
+    await writeFile(cut, Buffer.concat([Buffer.from('{"filepath": "a.png", "title": "ok"}\n'), Buffer.from([0xe2, 0x82])]));
+    await rejectsAt(openManifest(cut), cut, 2, /not valid UTF-8 \(bytes e2 82\)/);
+  });
+
+  it("says UTF-16 without a byte-order mark (or a binary file) is not text, and refuses UTF-32", async () => {
+    const file = join(dir, "nobom.csv");
+    await writeFile(file, Buffer.from("filepath,title\na.png,x\n", "utf16le"));
+    await rejectsAt(openManifest(file), file, 1, /a NUL byte: this is not a text file, or it is UTF-16 without a byte-order mark/);
+    const utf32 = join(dir, "u32.csv");
+    await writeFile(utf32, Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]));
+    await rejectsAt(openManifest(utf32), utf32, 1, /UTF-32/);
+    await assert.rejects(openManifest(dir, { format: "csv" }), (e: unknown) => e instanceof DatasetError && /is a folder/.test(e.message));
+  });
+
+  it("keeps characters that straddle read chunks, and counts lines across them", async () => {
+    const file = join(dir, "long.jsonl");
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ filepath: `${i}.png`, title: `\u6771\u4eac ${i} \u{1f431}\u00e9` }));
+    await writeFile(file, `${rows.join("\n")}\n`);
+    const read = await all(file);
+    assert.equal(read.length, 3000);
+    assert.ok(read.every((r, i) => r.caption === `\u6771\u4eac ${i} \u{1f431}\u00e9`));
+    await writeFile(file, Buffer.concat([Buffer.from(`${rows.join("\n")}\n`), Buffer.from([0xff, 0x0a])]));
+    await rejectsAt(openManifest(file), file, 3001, /not valid UTF-8/);
+  });
+
+  it("refuses a line longer than the limit instead of buffering it", async () => {
+    const file = join(dir, "oneline.csv");
+    await writeFile(file, `filepath,title\n${"x".repeat(300_000)}`);
+    const read = async () => {
+      for await (const _ of manifestText(file, 100_000)) void _;
+    };
+    await rejectsAt(read(), file, 2, /a line longer than 100000 bytes/);
   });
 });

@@ -1,10 +1,10 @@
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
 import { DatasetError, NotFoundError } from "../errors.js";
 import type { ImageTextSample, IndexedDataset } from "./dataset.js";
+import { MAX_LINE_BYTES, manifestText } from "./manifest-text.js";
 
 export type ManifestFormat = "csv" | "tsv" | "jsonl";
 
@@ -92,7 +92,8 @@ export async function openManifest(file: string, options: ManifestOptions = {}):
     throw new DatasetError(file, `cannot tell the manifest format from the extension; pass format "csv", "tsv" or "jsonl"`);
   }
   const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) throw new NotFoundError(`manifest not found: ${file}`);
+  if (!info) throw new NotFoundError(`manifest not found: ${file}`);
+  if (!info.isFile()) throw new DatasetError(file, info.isDirectory() ? "is a folder, not a manifest file" : "not a regular file");
 
   const images: string[] = [];
   const captions: Array<string | string[]> = [];
@@ -136,12 +137,13 @@ export async function openManifest(file: string, options: ManifestOptions = {}):
 type AddRow = (record: Record<string, unknown>, line: number) => void;
 
 async function readDelimited(file: string, delimiter: string, keys: readonly string[], add: AddRow): Promise<void> {
-  const parser = createReadStream(file).pipe(
+  const text = Readable.from(manifestText(file));
+  const parser = text.pipe(
     parse({
       delimiter,
-      bom: true,
       info: true,
       skip_empty_lines: true,
+      max_record_size: MAX_LINE_BYTES,
       columns: (header: string[]) => {
         for (const key of keys) {
           if (!header.includes(key)) {
@@ -152,6 +154,8 @@ async function readDelimited(file: string, delimiter: string, keys: readonly str
       },
     }),
   );
+  // pipe() does not carry the source's errors (a decoding error) to the parser.
+  text.on("error", (err) => parser.destroy(err));
   // csv-parse reports the line a record ends on; a quoted caption may span several lines,
   // and errors should point at the line the row starts on.
   let lastEnd = 1;
@@ -174,14 +178,13 @@ async function readDelimited(file: string, delimiter: string, keys: readonly str
 }
 
 async function readJsonl(file: string, keys: readonly string[], add: AddRow): Promise<void> {
-  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
+  for await (const text of textLines(manifestText(file))) {
     line++;
     if (text.trim() === "") continue;
     let row: unknown;
     try {
-      row = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, "") : text);
+      row = JSON.parse(text);
     } catch (err) {
       throw new DatasetError(file, `not valid JSON: ${(err as Error).message}`, { line, cause: err });
     }
@@ -196,4 +199,15 @@ async function readJsonl(file: string, keys: readonly string[], add: AddRow): Pr
     }
     add(record, line);
   }
+}
+
+/** Lines of a text stream, split at LF with a CR before it dropped (as readline's crlfDelay: Infinity). */
+async function* textLines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  let rest = "";
+  for await (const chunk of chunks) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    for (const part of parts) yield part.endsWith("\r") ? part.slice(0, -1) : part;
+  }
+  if (rest !== "") yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
 }

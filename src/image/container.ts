@@ -22,6 +22,29 @@ export function containerFormat(bytes: Uint8Array): ContainerFormat | null {
   return null;
 }
 
+/** Every format `decodeImage` reads, told from the first bytes alone. */
+export type ImageFormat = ContainerFormat | "tiff" | "heif" | "svg";
+
+/** How many leading bytes `sniffImageFormat` wants to see (an SVG may open with a long XML prologue). */
+export const SNIFF_BYTES = 4096;
+
+/**
+ * The image format a file's first bytes announce, or null when they announce none: checked
+ * before reading a file whole, so `/dev/zero` or a 7 GB log fails at once instead of being
+ * loaded to find out.
+ */
+export function sniffImageFormat(head: Uint8Array): ImageFormat | null {
+  const container = containerFormat(head);
+  if (container) return container;
+  if (startsWith(head, ascii("II*\0")) || startsWith(head, ascii("MM\0*"))) return "tiff";
+  // ISO base media (AVIF, HEIC): a box size, then the `ftyp` box type.
+  if (startsWith(head, ascii("ftyp"), 4)) return "heif";
+  // SVG is text: markup first, after an optional UTF-8 byte-order mark and whitespace.
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, SNIFF_BYTES)).toString("latin1");
+  if (/^(\xEF\xBB\xBF)?\s*</.test(text)) return "svg";
+  return null;
+}
+
 // Encoders may pad a file after its end marker; this much padding still counts as complete.
 const TAIL = 16;
 

@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import type { ResizeWindow } from "./resample.js";
 import type { PixelImage } from "./types.js";
 
 /** Python 3's `round()`: halves go to the even neighbour (round(74.5) == 74, round(75.5) == 76). */
@@ -40,4 +41,29 @@ export function centerCrop(img: PixelImage, width: number, height: number): Pixe
     out.set(img.data.subarray(src, src + copyW * ch), ((y.to + r) * width + x.to) * ch);
   }
   return { width, height, channels: ch, data: out };
+}
+
+/**
+ * The part of a `width` x `height` image that `centerCrop(img, cropWidth, cropHeight)` keeps
+ * (all of an axis shorter than the crop). Resizing only this window and then centre-cropping
+ * it gives the same pixels as resizing whole and cropping.
+ *
+ * @example
+ * centerCropWindow(224, 373, 224, 224); // { left: 0, top: 74, width: 224, height: 224 }
+ */
+export function centerCropWindow(width: number, height: number, cropWidth: number, cropHeight: number): ResizeWindow {
+  const x = axis(width, cropWidth);
+  const y = axis(height, cropHeight);
+  return { left: x.from, top: y.from, width: Math.min(width, cropWidth), height: Math.min(height, cropHeight) };
+}
+
+/** The `width` x `height` rectangle of `img` at (`left`, `top`), copied; `img`'s other fields (flags) carry over. */
+export function copyRegion<T extends PixelImage>(img: T, left: number, top: number, width: number, height: number): T {
+  const ch = img.channels;
+  const out = new Uint8Array(width * height * ch);
+  for (let r = 0; r < height; r++) {
+    const from = ((top + r) * img.width + left) * ch;
+    out.set(img.data.subarray(from, from + width * ch), r * width * ch);
+  }
+  return { ...img, width, height, data: out };
 }

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { ArgumentError, ImageDecodeError, type ImageDecodeReason, NotFoundError } from "../errors.js";
-import { containerFormat, isCutShort } from "./container.js";
+import { ArgumentError, ImageDecodeError, type ImageDecodeReason } from "../errors.js";
+import { containerFormat, isCutShort, sniffImageFormat } from "./container.js";
+import { DEFAULT_MAX_BYTES, notAnImage, readImageFile, tooLarge } from "./read.js";
 import type { DecodedImage, PixelImage, SourceImage } from "./types.js";
 
 /**
@@ -14,6 +14,8 @@ export const DEFAULT_MAX_PIXELS = 178956970;
 export interface DecodeOptions {
   /** Refuse images with more than this many pixels (width x height), before decoding. */
   maxPixels?: number;
+  /** Refuse files (or buffers) larger than this many bytes, before reading past it; default 512 MiB. */
+  maxBytes?: number;
 }
 
 const BUFFER_NAME = "<buffer>";
@@ -32,6 +34,7 @@ const REASON_TEXT: Record<ImageDecodeReason, string> = {
   "not-an-image": "not an image (or an unsupported format)",
   truncated: "truncated image data",
   "too-many-pixels": "too many pixels",
+  "too-large": "file too large",
   corrupt: "corrupt image data",
 };
 
@@ -56,10 +59,12 @@ function oneLine(message: string): string {
  * - alpha is dropped, not composited (an RGBA pixel (200, 10, 10, 0) stays (200, 10, 10));
  * - greyscale becomes three equal channels;
  * - embedded ICC profiles are ignored, as PIL ignores them;
+ * - CMYK becomes RGB by PIL's arithmetic, not a colour profile (see `dropAlpha`);
  * - JPEG, PNG, WebP, GIF (first frame), AVIF, TIFF and SVG are read by sharp.
  *
  * Throws `NotFoundError` for a missing file and `ImageDecodeError` (with a `reason`) for
- * anything else, including images over `maxPixels`, which are refused from the header alone.
+ * anything else, including images over `maxPixels`, which are refused from the header alone,
+ * files whose first bytes are no image signature (read no further) and files over `maxBytes`.
  *
  * @example
  * const img = await decodeImage("cat.jpg");
@@ -69,13 +74,45 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   return dropAlpha(await decodeSource(input, options));
 }
 
-/** PIL's `convert("RGB")` on RGB or RGBA pixels: the colour channels kept, alpha discarded. */
-export function dropAlpha(img: PixelImage): DecodedImage {
+/**
+ * PIL's `convert("RGB")`: RGB kept; RGBA's colour channels kept, alpha discarded; CMYK (an
+ * image flagged `cmyk`) by PIL's plain arithmetic, no colour profile: with nk = 255 - K,
+ * R = nk - C * nk / 255 (rounded as PIL's MULDIV255 rounds), G from M, B from Y.
+ */
+export function dropAlpha(img: PixelImage & { cmyk?: boolean }): DecodedImage {
   if (img.channels === 3) return { width: img.width, height: img.height, channels: 3, data: img.data };
   const n = img.width * img.height;
   const rgb = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = img.data[img.channels * i + c];
+  const src = img.data;
+  if (img.cmyk) {
+    for (let i = 0; i < n; i++) {
+      const nk = 255 - src[4 * i + 3];
+      for (let c = 0; c < 3; c++) {
+        const t = src[4 * i + c] * nk + 128;
+        rgb[3 * i + c] = nk - (((t >> 8) + t) >> 8);
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = src[img.channels * i + c];
+  }
   return { width: img.width, height: img.height, channels: 3, data: rgb };
+}
+
+/**
+ * A CMYK image's ink values as PIL holds them, kept CMYK (PIL resizes in that mode; `dropAlpha`
+ * converts). libvips would convert through a CMYK colour profile, up to 92 levels away from
+ * PIL's arithmetic. Both read a CMYK JPEG as Adobe-inverted ink, with or without the Adobe
+ * marker (checked on a fixture of each kind), so the values need no correction.
+ */
+async function decodeCmyk(image: ReturnType<typeof sharp>, name: string): Promise<SourceImage> {
+  const { data, info } = await image
+    .autoOrient()
+    .pipelineColourspace("cmyk")
+    .toColourspace("cmyk")
+    .raw({ depth: "uchar" })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new ImageDecodeError(name, "corrupt", `a CMYK image decoded to ${info.channels} channels`);
+  return { width: info.width, height: info.height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), indexed: false, cmyk: true };
 }
 
 /**
@@ -85,24 +122,21 @@ export function dropAlpha(img: PixelImage): DecodedImage {
  */
 export async function decodeSource(input: string | Buffer, options: DecodeOptions = {}): Promise<SourceImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isInteger(maxPixels) || maxPixels < 1) {
-    throw new ArgumentError(`decodeImage: maxPixels must be a positive integer, got ${maxPixels}`);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  for (const [key, value] of [["maxPixels", maxPixels], ["maxBytes", maxBytes]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ArgumentError(`decodeImage: ${key} must be a positive integer, got ${value}`);
+    }
   }
   const name = typeof input === "string" ? input : BUFFER_NAME;
   let bytes: Buffer;
   if (typeof input === "string") {
-    try {
-      bytes = await readFile(input);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError(`image not found: ${input}`);
-      if (code === "EISDIR") throw new ImageDecodeError(name, "not-an-image", "is a directory, not an image");
-      throw err;
-    }
+    bytes = await readImageFile(input, maxBytes);
   } else {
+    if (input.length > maxBytes) throw tooLarge(name, maxBytes, input.length);
+    if (sniffImageFormat(input) === null) throw notAnImage(name, input);
     bytes = input;
   }
-  if (bytes.length === 0) throw new ImageDecodeError(name, "not-an-image", "empty file");
 
   try {
     const image = sharp(trimToSvg(bytes), {
@@ -113,9 +147,10 @@ export async function decodeSource(input: string | Buffer, options: DecodeOption
       ignoreIcc: true,
     });
     const meta = await image.metadata();
+    if (meta.space === "cmyk") return await decodeCmyk(image, name);
     const { data, info } = await image
       .autoOrient()
-      // Greyscale (and CMYK) to sRGB: grey levels are replicated into R, G and B unchanged.
+      // Greyscale to sRGB: grey levels are replicated into R, G and B unchanged.
       .toColourspace("srgb")
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });

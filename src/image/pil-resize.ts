@@ -1,8 +1,8 @@
-import { Resampling, type ResamplingFilter, resizePIL } from "./resample.js";
+import { Resampling, type ResamplingFilter, type ResizeWindow, resizePIL } from "./resample.js";
 import type { PixelImage } from "./types.js";
 
-/** An image as `resizeLikePIL` accepts it: RGB or RGBA, optionally flagged as palette-based. */
-export type ResizableImage = PixelImage & { indexed?: boolean };
+/** An image as `resizeLikePIL` accepts it: RGB, RGBA or CMYK, optionally flagged as palette-based. */
+export type ResizableImage = PixelImage & { indexed?: boolean; cmyk?: boolean };
 
 // PIL's RGBA -> RGBa: c * a / 255, rounded with its MULDIV255 trick.
 function premultiply(img: PixelImage): PixelImage {
@@ -37,12 +37,18 @@ function unpremultiply(img: PixelImage): PixelImage {
  * CLIP preprocessing does (it resizes before `convert("RGB")`):
  * - palette and 1-bit images ("P", "1") are always resized with NEAREST;
  * - RGBA images are resized premultiplied by alpha ("RGBa") and unpremultiplied after, so
- *   transparent pixels do not bleed their hidden colour into visible neighbours.
+ *   transparent pixels do not bleed their hidden colour into visible neighbours;
+ * - CMYK images are resized channel by channel and stay CMYK.
  * Hugging Face's `CLIPImageProcessor` converts to RGB first and so differs on such images.
+ * `window` computes only that part of the output (see `resizePIL`).
  */
-export function resizeLikePIL(img: ResizableImage, outW: number, outH: number, filter: ResamplingFilter): PixelImage {
-  if (img.indexed) return resizePIL(img, outW, outH, Resampling.NEAREST);
+export function resizeLikePIL(
+  img: ResizableImage, outW: number, outH: number, filter: ResamplingFilter, window?: ResizeWindow,
+): ResizableImage {
+  if (img.indexed) return resizePIL(img, outW, outH, Resampling.NEAREST, window);
+  // PIL resizes CMYK channel by channel, with no alpha to premultiply; the result stays CMYK.
+  if (img.cmyk) return { ...resizePIL(img, outW, outH, filter, window), cmyk: true };
   const sameSize = outW === img.width && outH === img.height;
-  if (img.channels !== 4 || filter === Resampling.NEAREST || sameSize) return resizePIL(img, outW, outH, filter);
-  return unpremultiply(resizePIL(premultiply(img), outW, outH, filter));
+  if (img.channels !== 4 || filter === Resampling.NEAREST || sameSize) return resizePIL(img, outW, outH, filter, window);
+  return unpremultiply(resizePIL(premultiply(img), outW, outH, filter, window));
 }

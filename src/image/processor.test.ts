@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import sharp from "sharp";
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, ImageDecodeError } from "../errors.js";
+import { centerCrop } from "./crop.js";
 import { decodeImage } from "./decode.js";
+import { resizeLikePIL } from "./pil-resize.js";
 import { CLIPImageProcessor } from "./processor.js";
+import { Resampling } from "./resample.js";
 
 const REF = new URL("../../../shared/reference/clip/tiny/", import.meta.url).pathname;
 const refSkip = existsSync(REF) ? false : `CLIP reference fixtures absent (${REF}); a fresh clone has no ../shared`;
@@ -96,5 +99,33 @@ describe("CLIPImageProcessor", () => {
     const b = { width: 8, height: 4, channels: 3 as const, data: new Uint8Array(96) };
     await assert.rejects(proc.preprocess([a, b]), (e: unknown) => e instanceof ArgumentError && /image 1 is 8x4, image 0 is 4x4/.test(e.message));
     await assert.rejects(proc.preprocess([]), /no images/);
+  });
+
+  it("resizes only the centre crop: the same pixels as resizing whole, for a 3000x3 banner", async () => {
+    const width = 3000;
+    const data = new Uint8Array(width * 3 * 4);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 37) % 251;
+    const img = { width, height: 3, channels: 4 as const, data, indexed: false };
+    const proc = new CLIPImageProcessor();
+    const got = await proc.prepare(img);
+    const whole = centerCrop(resizeLikePIL(img, 224000, 224, Resampling.BICUBIC), 224, 224);
+    assert.deepEqual([got.width, got.height], [224, 224]);
+    for (let i = 0; i < 224 * 224; i++) {
+      for (let c = 0; c < 3; c++) assert.equal(got.data[i * 3 + c], whole.data[i * 4 + c], `pixel ${i} channel ${c}`);
+    }
+  });
+
+  it("preprocesses a 609-byte 20000x2 PNG fast and small, and refuses what cannot be done in bounded memory", async () => {
+    const png = await sharp({ create: { width: 20000, height: 2, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toBuffer();
+    const rss = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const pixels = await new CLIPImageProcessor().preprocess([png]);
+    assert.deepEqual(pixels.shape, [1, 3, 224, 224]);
+    assert.ok(performance.now() - t0 < 3000, `took ${performance.now() - t0} ms`);
+    assert.ok(process.memoryUsage().rss - rss < 200 * 2 ** 20, "resized 2,240,000 x 224 in full");
+    const refused = (e: unknown) => e instanceof ImageDecodeError && e.reason === "too-many-pixels" && e.message.startsWith("<buffer>: too many pixels");
+    // Without a crop the whole 2,240,000 x 224 output is asked for; padded, a 20000 x 20000 square.
+    await assert.rejects(new CLIPImageProcessor({ doCenterCrop: false }).preprocess([png]), refused);
+    await assert.rejects(new CLIPImageProcessor({}, { padToSquare: true }).preprocess([png]), refused);
   });
 });

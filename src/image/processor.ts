@@ -1,10 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ArgumentError, FileFormatError, NotFoundError } from "../errors.js";
+import { ArgumentError, FileFormatError, ImageDecodeError, NotFoundError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { CLIP_DEFAULTS, type CLIPImageProcessorConfig, parsePreprocessorConfig } from "./config.js";
-import { centerCrop } from "./crop.js";
-import { type DecodeOptions, decodeSource, dropAlpha } from "./decode.js";
+import { centerCrop, centerCropWindow } from "./crop.js";
+import { DEFAULT_MAX_PIXELS, type DecodeOptions, decodeSource, dropAlpha } from "./decode.js";
 import { padToSquare } from "./pad.js";
 import { resizeLikePIL } from "./pil-resize.js";
 import type { DecodedImage, PixelImage, SourceImage } from "./types.js";
@@ -65,27 +65,51 @@ export class CLIPImageProcessor {
     return new CLIPImageProcessor(parsePreprocessorConfig(json, file), options);
   }
 
-  /** One image through resize and crop, as 8-bit RGB (what the model sees, before scaling). */
+  /**
+   * One image through resize and crop, as 8-bit RGB (what the model sees, before scaling).
+   * Intermediate images are bounded by `maxPixels` like decoded ones: a resize followed by a
+   * centre crop only computes the crop, and a resize or square padding that would need more
+   * pixels than the limit is refused (ImageDecodeError, reason "too-many-pixels").
+   */
   async prepare(input: ImageInput): Promise<DecodedImage> {
     const c = this.config;
-    let img: PixelImage & { indexed?: boolean } =
+    const name = typeof input === "string" ? input : "<buffer>";
+    const maxPixels = this.options.maxPixels ?? DEFAULT_MAX_PIXELS;
+    const refuse = (what: string, w: number, h: number) => {
+      throw new ImageDecodeError(name, "too-many-pixels", `too many pixels: ${what} ${w}x${h} (limit ${maxPixels}, see maxPixels)`);
+    };
+    let img: PixelImage & { indexed?: boolean; cmyk?: boolean } =
       typeof input === "string" || Buffer.isBuffer(input) ? await decodeSource(input, this.options) : input;
+    // Resizing and cropping keep CMYK as CMYK (as PIL does); it becomes RGB last.
+    const cmyk = img.cmyk === true;
     if (img.channels !== 3 && img.channels !== 4) {
       throw new ArgumentError(`CLIPImageProcessor: images must be RGB or RGBA, got ${img.channels} channels`);
     }
-    if (this.options.padToSquare) img = padToSquare(dropAlpha(img), c.imageMean);
+    if (this.options.padToSquare) {
+      const side = Math.max(img.width, img.height);
+      if (side * side > maxPixels) refuse(`${img.width}x${img.height} padded to a square is`, side, side);
+      img = padToSquare(dropAlpha(img), c.imageMean);
+    }
     if (c.doResize) {
       const [w, h] =
         "shortestEdge" in c.size ? shortestEdgeSize(img.width, img.height, c.size.shortestEdge) : [c.size.width, c.size.height];
-      img = resizeLikePIL(img, w, h, c.resample);
+      const window = c.doCenterCrop ? centerCropWindow(w, h, c.cropSize.width, c.cropSize.height) : undefined;
+      if (!window && w * h > maxPixels) refuse(`${img.width}x${img.height} resized is`, w, h);
+      img = resizeLikePIL(img, w, h, c.resample, window);
     }
-    return dropAlpha(c.doCenterCrop ? centerCrop(img, c.cropSize.width, c.cropSize.height) : img);
+    const cropped = c.doCenterCrop ? centerCrop(img, c.cropSize.width, c.cropSize.height) : img;
+    return dropAlpha({ ...cropped, cmyk: cmyk && !this.options.padToSquare });
   }
 
-  /** Images to a `[N, 3, H, W]` float32 batch; every image must come out the same size. */
+  /**
+   * Images to a `[N, 3, H, W]` float32 batch; every image must come out the same size. Images
+   * are decoded one at a time, so a batch holds at most one full-size image in memory (plus
+   * the small prepared ones), however many images at the pixel limit it is given.
+   */
   async preprocess(images: readonly ImageInput[]): Promise<Tensor> {
     if (images.length === 0) throw new ArgumentError("CLIPImageProcessor.preprocess: no images given");
-    const prepared = await Promise.all(images.map((img) => this.prepare(img)));
+    const prepared: DecodedImage[] = [];
+    for (const img of images) prepared.push(await this.prepare(img));
     const { width: W, height: H } = prepared[0];
     const odd = prepared.findIndex((p) => p.width !== W || p.height !== H);
     if (odd >= 0) {

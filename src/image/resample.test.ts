@@ -57,6 +57,40 @@ describe("resizePIL", () => {
     assert.notEqual(out.data, img.data);
   });
 
+  it("computes a window of the output exactly as resizing whole and cropping", () => {
+    const width = 23;
+    const height = 17;
+    const data = new Uint8Array(width * height * 3);
+    let seed = 7;
+    for (let i = 0; i < data.length; i++) data[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    const img: PixelImage = { width, height, channels: 3, data };
+    const crop = (full: PixelImage, l: number, t: number, w: number, h: number) => {
+      const out: number[] = [];
+      for (let y = t; y < t + h; y++) out.push(...full.data.subarray((y * full.width + l) * 3, (y * full.width + l + w) * 3));
+      return out;
+    };
+    for (const f of Object.values(Resampling) as ResamplingFilter[]) {
+      // Down, up, one axis unchanged, both unchanged.
+      for (const [w, h] of [[9, 6], [61, 40], [23, 40], [9, 17], [23, 17]]) {
+        const full = resizePIL(img, w, h, f);
+        for (const [l, t, ww, hh] of [[0, 0, w, h], [1, 2, w - 2, h - 3], [w - 1, h - 1, 1, 1], [Math.floor(w / 3), 0, 3, h]]) {
+          const part = resizePIL(img, w, h, f, { left: l, top: t, width: ww, height: hh });
+          assert.deepEqual([part.width, part.height], [ww, hh]);
+          assert.deepEqual([...part.data], crop(full, l, t, ww, hh), `filter ${f} ${w}x${h} window ${l},${t} ${ww}x${hh}`);
+        }
+      }
+    }
+    assert.throws(() => resizePIL(img, 9, 6, Resampling.BICUBIC, { left: 5, top: 0, width: 5, height: 6 }), /not inside the 9x6 output/);
+  });
+
+  it("resizes an extreme aspect ratio in the memory of its window", () => {
+    // 60000x1 to a 224-pixel short side is 13,440,000 x 224 (3 GB as RGB): only the window is made.
+    const img: PixelImage = { width: 60000, height: 1, channels: 3, data: new Uint8Array(60000 * 3).fill(77) };
+    const out = resizePIL(img, 13_440_000, 224, Resampling.BICUBIC, { left: 6_719_888, top: 0, width: 224, height: 224 });
+    assert.equal(out.data.length, 224 * 224 * 3);
+    assert.ok(out.data.every((v) => v === 77));
+  });
+
   it("rejects bad sizes and buffers", () => {
     assert.throws(() => resizeBicubicPIL(row([1, 2]), 0, 1), ArgumentError);
     assert.throws(() => resizeBicubicPIL(row([1, 2]), 1.5, 1), /positive integer/);

@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { copyRegion } from "./crop.js";
 import type { PixelImage } from "./types.js";
 
 /**
@@ -89,18 +90,21 @@ interface Coefficients {
   weights: Int32Array;
 }
 
-function precompute(inSize: number, outSize: number, filter: Filter): Coefficients {
+/** Coefficients of output pixels `from..to-1` of an `inSize` -> `outSize` resize (index 0 is `from`). */
+function precompute(inSize: number, outSize: number, filter: Filter, from = 0, to = outSize): Coefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Int32Array(outSize * ksize);
+  const n = to - from;
+  const start = new Int32Array(n);
+  const count = new Int32Array(n);
+  const weights = new Int32Array(n * ksize);
   const w = new Float64Array(ksize);
   // Pillow multiplies by the reciprocal; dividing would round differently in rare taps.
   const invScale = 1 / filterScale;
-  for (let xx = 0; xx < outSize; xx++) {
+  for (let i = 0; i < n; i++) {
+    const xx = from + i;
     const center = (xx + 0.5) * scale;
     // C's (int) cast truncates toward zero, which is what Pillow calls rounding here.
     const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
@@ -112,10 +116,10 @@ function precompute(inSize: number, outSize: number, filter: Filter): Coefficien
     }
     for (let x = 0; x < xmax; x++) {
       const k = sum !== 0 ? w[x] / sum : w[x];
-      weights[xx * ksize + x] = Math.trunc(k < 0 ? k * ONE - 0.5 : k * ONE + 0.5);
+      weights[i * ksize + x] = Math.trunc(k < 0 ? k * ONE - 0.5 : k * ONE + 0.5);
     }
-    start[xx] = xmin;
-    count[xx] = xmax;
+    start[i] = xmin;
+    count[i] = xmax;
   }
   return { ksize, start, count, weights };
 }
@@ -167,61 +171,90 @@ function vertical(src: PixelImage, rowShift: number, c: Coefficients): PixelImag
   return { width: src.width, height: outH, channels: ch, data: out };
 }
 
+/** Source index of each output pixel `from..to-1` along one axis, as Pillow's NEAREST finds it; -1 past the edge. */
+function nearestIndices(inSize: number, outSize: number, from: number, to: number): Int32Array {
+  const step = inSize / outSize;
+  const out = new Int32Array(to - from);
+  // Pillow accumulates the coordinate step by step, so the window's first value comes from the
+  // same sum of steps (float drift included), not from a multiplication.
+  let pos = step * 0.5;
+  for (let x = 0; x < to; x++, pos += step) {
+    if (x >= from) out[x - from] = Math.trunc(pos) < inSize ? Math.trunc(pos) : -1;
+  }
+  return out;
+}
+
 /**
  * Pillow's `NEAREST`: source coordinate `int((x + 0.5) * in / out)`, accumulated step by
  * step as Pillow's affine scaler does (so float drift truncates the same way). A coordinate
  * that drifts past the edge leaves the pixel 0, as Pillow's fill does.
  */
-function nearest(src: PixelImage, outW: number, outH: number): PixelImage {
+function nearest(src: PixelImage, outW: number, outH: number, win: ResizeWindow): PixelImage {
   const ch = src.channels;
-  const xs = new Int32Array(outW);
-  const stepX = src.width / outW;
-  const stepY = src.height / outH;
-  let xo = stepX * 0.5;
-  for (let x = 0; x < outW; x++, xo += stepX) xs[x] = Math.trunc(xo) < src.width ? Math.trunc(xo) : -1;
-  const out = new Uint8Array(outW * outH * ch);
-  let yo = stepY * 0.5;
-  for (let y = 0; y < outH; y++, yo += stepY) {
-    const yi = Math.trunc(yo);
-    if (yi >= src.height) continue;
-    const rowIn = yi * src.width * ch;
-    for (let x = 0; x < outW; x++) {
+  const xs = nearestIndices(src.width, outW, win.left, win.left + win.width);
+  const ys = nearestIndices(src.height, outH, win.top, win.top + win.height);
+  const out = new Uint8Array(win.width * win.height * ch);
+  for (let y = 0; y < win.height; y++) {
+    if (ys[y] < 0) continue;
+    const rowIn = ys[y] * src.width * ch;
+    for (let x = 0; x < win.width; x++) {
       if (xs[x] < 0) continue;
-      for (let b = 0; b < ch; b++) out[(y * outW + x) * ch + b] = src.data[rowIn + xs[x] * ch + b];
+      for (let b = 0; b < ch; b++) out[(y * win.width + x) * ch + b] = src.data[rowIn + xs[x] * ch + b];
     }
   }
-  return { width: outW, height: outH, channels: ch, data: out };
+  return { width: win.width, height: win.height, channels: ch, data: out };
+}
+
+/** A rectangle of a resize's output, in output pixels. */
+export interface ResizeWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
 }
 
 /**
  * Resizes an 8-bit image exactly as Pillow's `Image.resize(size, filter)` does (any channel
  * count; channels are independent, as in Pillow's RGB/L modes).
  *
+ * With `window`, only that rectangle of the output is computed: the same pixels as resizing
+ * whole and cropping (every output pixel depends only on its own taps), in memory and time for
+ * the window alone. A 20000x2 banner resized to a 224-pixel short side is 2.2 million pixels
+ * wide, of which a centre crop keeps 224.
+ *
  * @example
  * const small = resizePIL(img, 338, 224, Resampling.BICUBIC);
+ * const crop = resizePIL(img, 338, 224, Resampling.BICUBIC, { left: 57, top: 0, width: 224, height: 224 });
  */
-export function resizePIL(img: PixelImage, outW: number, outH: number, filter: ResamplingFilter): PixelImage {
+export function resizePIL(img: PixelImage, outW: number, outH: number, filter: ResamplingFilter, window?: ResizeWindow): PixelImage {
   for (const [name, v] of [["width", outW], ["height", outH]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`resizePIL: output ${name} must be a positive integer, got ${v}`);
+    if (!Number.isSafeInteger(v) || v < 1) throw new ArgumentError(`resizePIL: output ${name} must be a positive integer, got ${v}`);
   }
   if (img.data.length !== img.width * img.height * img.channels) {
     throw new ArgumentError(
       `resizePIL: ${img.width}x${img.height}x${img.channels} image needs ${img.width * img.height * img.channels} bytes, has ${img.data.length}`,
     );
   }
-  if (outW === img.width && outH === img.height) return { ...img, data: img.data.slice() };
-  if (filter === Resampling.NEAREST) return nearest(img, outW, outH);
+  const win = window ?? { left: 0, top: 0, width: outW, height: outH };
+  const inside = (start: number, size: number, limit: number) =>
+    Number.isSafeInteger(start) && Number.isSafeInteger(size) && start >= 0 && size >= 1 && start + size <= limit;
+  if (!inside(win.left, win.width, outW) || !inside(win.top, win.height, outH)) {
+    throw new ArgumentError(`resizePIL: window ${JSON.stringify(win)} is not inside the ${outW}x${outH} output`);
+  }
+  if (outW === img.width && outH === img.height) return copyRegion(img, win.left, win.top, win.width, win.height);
+  if (filter === Resampling.NEAREST) return nearest(img, outW, outH, win);
   const f = FILTERS[filter];
   if (!f) throw new ArgumentError(`resizePIL: unknown resampling filter ${filter} (Pillow numbers 0-5)`);
 
-  const vert = precompute(img.height, outH, f);
+  const vert = precompute(img.height, outH, f, win.top, win.top + win.height);
   let cur = img;
   let rowShift = 0;
-  if (outW !== img.width) {
+  if (outW !== img.width || win.width !== outW) {
     // Only the source rows the vertical pass will read are resampled horizontally.
-    const firstRow = vert.start[0];
-    const lastRow = vert.start[outH - 1] + vert.count[outH - 1];
-    cur = horizontal(img, firstRow, lastRow - firstRow, precompute(img.width, outW, f));
+    const firstRow = outH === img.height ? win.top : vert.start[0];
+    const last = win.height - 1;
+    const lastRow = outH === img.height ? win.top + win.height : vert.start[last] + vert.count[last];
+    cur = horizontal(img, firstRow, lastRow - firstRow, precompute(img.width, outW, f, win.left, win.left + win.width));
     rowShift = firstRow;
   }
   if (outH !== img.height) cur = vertical(cur, rowShift, vert);

@@ -19,4 +19,9 @@ export interface SourceImage extends PixelImage {
   channels: 3 | 4;
   /** Palette or 1-bit: PIL resizes such images with NEAREST whatever filter is asked for. */
   indexed: boolean;
+  /**
+   * The four channels are PIL's CMYK ink values, not RGBA (a CMYK JPEG or TIFF): resized as
+   * they are, like PIL resizes CMYK images, and converted to RGB last (see `toRGB`).
+   */
+  cmyk?: boolean;
 }

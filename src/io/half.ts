@@ -4,7 +4,7 @@
  * do), overflows to infinity and keeps NaN a quiet NaN with its sign.
  */
 
-import { F16_TABLE } from "../backend/js/half.js";
+import { F16_TABLE, decodeHalf } from "../backend/numerics/index.js";
 
 const SCRATCH_F32 = new Float32Array(1);
 const SCRATCH_U32 = new Uint32Array(SCRATCH_F32.buffer);
@@ -67,14 +67,12 @@ export function f32Bits(value: number): number {
 
 /** Decodes `src` (F16 bits) into `out` starting at `outOffset`. */
 export function f16ToFloat32(src: Uint16Array, out: Float32Array, outOffset: number): void {
-  for (let i = 0; i < src.length; i++) out[outOffset + i] = F16_TABLE[src[i]];
+  decodeHalf(src, "f16", 0, src.length, out, outOffset);
 }
 
 /** Decodes `src` (BF16 bits) into `out` starting at `outOffset`. */
 export function bf16ToFloat32(src: Uint16Array, out: Float32Array, outOffset: number): void {
-  // BF16 is the top half of a float32: widen the bits, no arithmetic.
-  const outBits = new Uint32Array(out.buffer, out.byteOffset + outOffset * 4, src.length);
-  for (let i = 0; i < src.length; i++) outBits[i] = src[i] << 16;
+  decodeHalf(src, "bf16", 0, src.length, out, outOffset);
 }
 
 /** Encodes `src[srcOffset ..]` as F16 bits into all of `out`. */

@@ -1,6 +1,5 @@
 import type { Tensor } from "../tensor/index.js";
 import { getBackend } from "../backend/index.js";
-import { adamwStep } from "../backend/js/backward.js";
 import { ArgumentError } from "../errors.js";
 import { type BaseHyper, Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from "./optimizer.js";
 
@@ -47,9 +46,7 @@ export class AdamW extends Optimizer<AdamWHyper> {
     const e = f(eps);
     // p * 1 is p exactly, so decay 1 stands for "no weight decay" (not 1 - lr * 0: lr may be inf).
     const scalars = { decay: weightDecay !== 0 ? decay : 1, beta1: b1, beta2: b2, oneMinusBeta1: a1, oneMinusBeta2: a2, stepSize, bc2Sqrt, eps: e };
-    // One fused pass per parameter (native when available); the js reference otherwise.
-    const backend = getBackend();
-    if (backend.adamwStep) backend.adamwStep(p, g, m, v, scalars);
-    else adamwStep(p, g, m, v, scalars);
+    // One fused pass per parameter.
+    getBackend().adamwStep(p, g, m, v, scalars);
   }
 }

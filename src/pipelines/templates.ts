@@ -1,3 +1,5 @@
+import { ArgumentError } from "../errors.js";
+
 /**
  * Prompt templates for zero-shot classification. `{}` is replaced by the class name.
  * IMAGENET: the 80 templates OpenAI ensembled for ImageNet (CLIP paper, section 3.1.4).
@@ -35,7 +37,25 @@ export const SIMPLE_TEMPLATES: readonly string[] = [
 export const TEMPLATE_SETS = { imagenet: IMAGENET_TEMPLATES, simple: SIMPLE_TEMPLATES } as const;
 export type TemplateSetName = keyof typeof TEMPLATE_SETS;
 
-/** Fills a template: `{}` (OpenAI's convention) or `{label}`. */
+/**
+ * Throws unless `template` has a place for the label (`{}`, or `{label}`): without one every
+ * class gets the same prompt, hence the same embedding and the same score, a result that looks
+ * valid and means nothing.
+ *
+ * @example
+ * checkTemplate("a photo of a {}.");   // fine
+ * checkTemplate("a photo");            // ArgumentError
+ */
+export function checkTemplate(template: string): void {
+  if (!template.includes("{}") && !template.includes("{label}")) {
+    throw new ArgumentError(
+      `template ${JSON.stringify(template)} has no "{}" for the label: every label would get the same prompt and the same score`,
+    );
+  }
+}
+
+/** Fills a template: `{}` (OpenAI's convention) or `{label}`; see `checkTemplate`. */
 export function fillTemplate(template: string, label: string): string {
+  checkTemplate(template);
   return template.includes("{}") ? template.split("{}").join(label) : template.split("{label}").join(label);
 }

@@ -8,7 +8,7 @@ import type { CLIPImageProcessor, ImageInput } from "../image/index.js";
 import { l2Normalize, type CLIPModel } from "../models/clip/model.js";
 import { Tensor, concat, matmul, mean, mul, noGrad, softmax, tensor } from "../tensor/index.js";
 import type { CLIPTokenizer } from "../tokenizers/clip/index.js";
-import { fillTemplate } from "./templates.js";
+import { checkTemplate, fillTemplate } from "./templates.js";
 
 export interface ClipParts {
   model: CLIPModel;
@@ -70,6 +70,7 @@ export function classEmbeddings(
 ): Tensor {
   if (labels.length === 0) throw new ArgumentError("zero-shot classification needs at least one label");
   if (templates.length === 0) throw new ArgumentError("zero-shot classification needs at least one template");
+  templates.forEach(checkTemplate);
   const texts = labels.flatMap((label) => templates.map((t) => fillTemplate(t, label)));
   const all = embedTexts(parts, texts, batchSize); // [C * T, E]
   return noGrad(() => {

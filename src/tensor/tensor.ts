@@ -191,9 +191,7 @@ function addIntoSameShape(a: Tensor, b: Tensor): void {
   addArrays(x, b.f32("gradient accumulation"), x);
 }
 
-/** out = x + y on the backend when it has the kernel (threads and SIMD for megabyte sums). */
+/** out = x + y on the backend (threads and SIMD for megabyte sums). */
 export function addArrays(x: Float32Array, y: Float32Array, out: Float32Array): void {
-  const backend = getBackend();
-  if (backend.add) backend.add(x, y, out);
-  else for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+  getBackend().add(x, y, out);
 }

@@ -1,1 +1,2 @@
 export * from "./clip/index.js";
+export { fixEncoding, fixText } from "./ftfy/index.js";

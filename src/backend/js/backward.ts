@@ -4,7 +4,7 @@
  * arithmetic rounded on store. The native backend is tested against these.
  */
 import type { ActivationKind, AdamWStepScalars } from "../backend.js";
-import { INV_SQRT2, SQRT_2_OVER_PI, erf, sigmoid } from "./math.js";
+import { INV_SQRT2, SQRT_2_OVER_PI, erf, sigmoid } from "../numerics/index.js";
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 

@@ -1,34 +1,6 @@
-/**
- * The js reference for `Backend.matmulHalfB` (see backend.ts for the contract), and half-float
- * decoding for the ops that read 16-bit weights (embedding rows, conversion to float32).
- */
+/** The js reference for `Backend.matmulHalfB` (see backend.ts for the contract). */
 import type { HalfKind, MatmulParams } from "../backend.js";
-
-/** F16 bits -> float32, as a 256 KB table: decoding is one load per element (io uses it too). */
-export const F16_TABLE = (() => {
-  const table = new Float32Array(65536);
-  const bits = new Uint32Array(table.buffer);
-  for (let h = 0; h < 65536; h++) {
-    const sign = (h & 0x8000) << 16;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    if (exp === 0) table[h] = (sign ? -1 : 1) * mant * 2 ** -24;
-    else if (exp === 0x1f) bits[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0;
-    else bits[h] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
-  }
-  return table;
-})();
-
-/** Decodes `count` elements of `bits` from `from` into `out` at `at`. */
-export function decodeHalf(bits: Uint16Array, kind: HalfKind, from: number, count: number, out: Float32Array, at = 0): void {
-  if (kind === "f16") {
-    for (let i = 0; i < count; i++) out[at + i] = F16_TABLE[bits[from + i]];
-  } else {
-    // BF16 is the top half of a float32: widen the bits, no arithmetic.
-    const outBits = new Uint32Array(out.buffer, out.byteOffset + at * 4, count);
-    for (let i = 0; i < count; i++) outBits[i] = bits[from + i] << 16;
-  }
-}
+import { decodeHalf } from "../numerics/index.js";
 
 /**
  * C = op(A) @ op(decode(B)) (+ bias) (+ C). Each row of B is decoded once per call into a

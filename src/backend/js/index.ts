@@ -1,8 +1,9 @@
 import type { Backend, MatmulParams } from "../backend.js";
 import { attention, attentionBackward } from "./attention.js";
-import { gemm } from "./gemm.js";
-import { geluErf, geluTanh, sigmoid } from "./math.js";
 import { activationBackward, adamwStep, layerNormBackward, rmsNormBackward, softmaxBackward, sumRows } from "./backward.js";
+import { gemm } from "./gemm.js";
+import { matmulHalfB } from "./half.js";
+import { geluErf, geluTanh, sigmoid } from "../numerics/index.js";
 
 function softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
@@ -21,23 +22,19 @@ function softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: num
   }
 }
 
-/** The backward kernels every backend may omit and the js one always has. */
-export type BackwardKernels = Required<
-  Pick<
-    Backend,
-    "activationBackward" | "layerNormBackward" | "rmsNormBackward" | "softmaxBackward" | "sumRows" | "adamwStep" |
-    "attentionBackward"
-  >
->;
-
-/** The portable backend: plain TypeScript, single-threaded, always available. */
-export const jsBackend: Backend & BackwardKernels = {
+/**
+ * The portable backend: plain TypeScript, single-threaded, always available, every kernel (in
+ * both attention layouts). It is the reference the native kernels are tested against and
+ * stand in for where the addon lacks one.
+ */
+export const jsBackend: Backend = {
   name: "js",
   threads: () => 1,
   setThreads: () => {},
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams) {
     gemm(a, b, out, p);
   },
+  matmulHalfB,
   softmax: softmaxRows,
   layerNorm(x, weight, bias, out, rows, cols, eps, meanOut, rstdOut) {
     for (let r = 0; r < rows; r++) {
@@ -88,7 +85,6 @@ export const jsBackend: Backend & BackwardKernels = {
     for (let i = 0; i < x.length; i++) out[i] = x[i] * sigmoid(x[i]);
   },
   attention,
-  attentionLayouts: ["bhld", "blhd"],
   attentionBackward,
   activationBackward,
   layerNormBackward,

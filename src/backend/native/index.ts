@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ActivationKind, AttentionParams, Backend, HalfKind, MatmulParams } from "../backend.js";
+import type { ActivationKind, AttentionParams, Backend, HalfKind, MatmulParams, PartialBackend } from "../backend.js";
 import { ArgumentError, ShapeError } from "../../errors.js";
 
 /** Opaque handle to B packed into the GEMM micro-kernel's panel layout (freed by the GC). */
@@ -165,10 +165,12 @@ interface CachedPanels {
 }
 
 /**
- * Loads the addon and wraps it as a Backend. Throws a plain Error with a one-line reason when
- * the addon is missing or unloadable (src/backend/index.ts then warns once and uses js).
+ * Loads the addon and wraps it as a PartialBackend: the kernels an addon built from older
+ * sources lacks are absent (src/backend/index.ts completes them from js). Throws a plain Error
+ * with a one-line reason when the addon is missing or unloadable (index.ts then warns once and
+ * uses js).
  */
-export function createNativeBackend(): Backend {
+export function createNativeBackend(): PartialBackend {
   const lib = loadAddon();
   const blhd = lib.info().attentionBlhd === true;
   // Packed B panels per parameter: dropped with the parameter, replaced when its version moves.
@@ -249,7 +251,7 @@ export function createNativeBackend(): Backend {
   }
 
   // The optional kernels this addon has (an addon built before one of them lacks it).
-  const optional: Partial<Backend> = {};
+  const optional: Partial<PartialBackend> = {};
   const { add, attentionBackward, activationBackward, softmaxBackward, layerNormBackward, rmsNormBackward, sumRows, adamwStep } =
     lib;
   if (add) {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { ArgumentError } from "../../errors.js";
 
 /** Environment variables, passed explicitly so tests (and embedders) need not touch process.env. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -13,6 +14,10 @@ export interface HubSettings {
   endpoint: string;
   offline: boolean;
   token: string | undefined;
+  /** Connect and wait for response headers, per request: `HF_HUB_ETAG_TIMEOUT` seconds (default 10, as huggingface_hub). */
+  requestTimeoutMs: number;
+  /** Wait for each chunk of a download: `HF_HUB_DOWNLOAD_TIMEOUT` seconds (default 10, as huggingface_hub). */
+  downloadTimeoutMs: number;
 }
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
@@ -62,6 +67,15 @@ export interface SettingsOverrides {
   env?: Env;
 }
 
+/** A timeout variable in seconds (huggingface_hub's unit), as milliseconds. */
+function timeoutFromEnv(env: Env, name: string, defaultSeconds: number): number {
+  const text = nonEmpty(env[name]);
+  if (text === undefined) return defaultSeconds * 1000;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new ArgumentError(`${name} must be a positive number of seconds, got "${text}"`);
+  return value * 1000;
+}
+
 /** Explicit options win over the environment, which wins over the defaults. */
 export function hubSettings(options: SettingsOverrides = {}): HubSettings {
   const env = options.env ?? process.env;
@@ -70,5 +84,7 @@ export function hubSettings(options: SettingsOverrides = {}): HubSettings {
     endpoint: (options.endpoint ?? nonEmpty(env.HF_ENDPOINT) ?? DEFAULT_ENDPOINT).replace(/\/+$/, ""),
     offline: options.offline ?? isTrue(env.HF_HUB_OFFLINE),
     token: options.token ?? hubToken(env),
+    requestTimeoutMs: timeoutFromEnv(env, "HF_HUB_ETAG_TIMEOUT", 10),
+    downloadTimeoutMs: timeoutFromEnv(env, "HF_HUB_DOWNLOAD_TIMEOUT", 10),
   };
 }

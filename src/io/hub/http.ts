@@ -5,8 +5,10 @@ import { HubAuthError, HubError, HubNotFoundError, VlmError } from "../../errors
 export interface HttpConfig {
   endpoint: string;
   token: string | undefined;
-  /** Milliseconds to wait for response headers, and for each chunk of a body. */
+  /** Milliseconds from sending a request to its response headers: connecting included. */
   timeoutMs: number;
+  /** Milliseconds to wait for each chunk of a body (a stalled download). */
+  bodyTimeoutMs: number;
   /** Extra attempts after a transient failure (network error, timeout, 5xx, 429). */
   retries: number;
   /** First backoff delay; doubles per attempt, capped at 10 s. */
@@ -26,10 +28,30 @@ export interface RequestContext {
  * back to the cache makes sense) from a server that answered 5xx.
  */
 export class TransientError extends HubError {
-  constructor(message: string, readonly network: boolean, options: { url: string; status?: number; cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly network: boolean,
+    options: { url: string; status?: number; cause?: unknown },
+    /** False when trying again cannot help soon (no route, no such host, no answer): fail fast, fall back to the cache. */
+    readonly retryable = true,
+  ) {
     super(message, options);
   }
 }
+
+// Failures to reach a host at all: retrying within seconds does not bring a network back, and
+// without one the whole backoff (about 16 s) was only a delay before the cache fallback.
+const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+function networkCode(error: unknown): string | undefined {
+  return (error as { cause?: { code?: string } }).cause?.code;
+}
+
+function hostOf(url: string): string {
+  return new URL(url).host;
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toPrecision(3))} s`;
 
 const MAX_REDIRECTS = 10;
 
@@ -68,13 +90,32 @@ export async function request(
     if (config.token && sameOrigin(current, config.endpoint)) headers.authorization = `Bearer ${config.token}`;
     const controller = new AbortController();
     const signal = config.signal ? AbortSignal.any([controller.signal, config.signal]) : controller.signal;
-    const timer = setTimeout(() => controller.abort(new Error(`no response in ${config.timeoutMs} ms`)), config.timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`no response in ${config.timeoutMs} ms`));
+    }, config.timeoutMs);
     let response: Response;
     try {
       response = await fetch(current, { method: init.method, headers, redirect: "manual", signal });
     } catch (error) {
       if (config.signal?.aborted) throw error;
-      throw new TransientError(`cannot reach ${current}: ${describeNetworkError(error)}`, true, { url: current, cause: error });
+      if (timedOut) {
+        throw new TransientError(
+          `${hostOf(current)} did not answer within ${seconds(config.timeoutMs)} (connecting and waiting for the response; ` +
+            `HF_HUB_ETAG_TIMEOUT sets it): ${current}`,
+          true,
+          { url: current, cause: error },
+          false,
+        );
+      }
+      const code = networkCode(error);
+      throw new TransientError(
+        `cannot connect to ${hostOf(current)}: ${describeNetworkError(error)} (${current})`,
+        true,
+        { url: current, cause: error },
+        !(code && UNREACHABLE.has(code)),
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -92,7 +133,7 @@ export async function request(
 }
 
 /**
- * Streams the body to `onChunk`, aborting when no byte arrives for `timeoutMs` (a stalled
+ * Streams the body to `onChunk`, aborting when no byte arrives for `bodyTimeoutMs` (a stalled
  * connection otherwise hangs forever). A connection that breaks mid-body is a TransientError so
  * the caller's retry resumes; errors from `onChunk` itself (disk full, bad hash) pass through.
  */
@@ -108,15 +149,15 @@ export async function readBody(
   try {
     for (;;) {
       const timer = setTimeout(
-        () => result.controller.abort(new Error(`no data for ${config.timeoutMs} ms`)),
-        config.timeoutMs,
+        () => result.controller.abort(new Error(`no data for ${config.bodyTimeoutMs} ms`)),
+        config.bodyTimeoutMs,
       );
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
       } catch (error) {
         if (config.signal?.aborted) throw error;
-        throw new TransientError(`connection lost while reading ${result.url}: ${describeNetworkError(error)}`, true, {
+        throw new TransientError(`connection to ${hostOf(result.url)} lost while reading ${result.url}: ${describeNetworkError(error)}`, true, {
           url: result.url,
           cause: error,
         });
@@ -187,7 +228,7 @@ export async function withRetries<T>(config: HttpConfig, attempt: () => Promise<
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof TransientError) || tries >= config.retries || config.signal?.aborted) {
+      if (!(error instanceof TransientError) || !error.retryable || tries >= config.retries || config.signal?.aborted) {
         if (error instanceof TransientError && tries > 0) error.message += ` (gave up after ${tries + 1} attempts)`;
         throw error;
       }

@@ -356,7 +356,8 @@ describe("offline", () => {
     assert.ok(existsSync(join(dir, "config.json")));
     const error = await rejection(resolveModelPath(SHARDED, opts(unreachable)));
     assert.ok(error instanceof HubError && !(error instanceof NotCachedError), String(error));
-    assert.match(error.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/api\/models\/vlmkit-test\/sharded\/revision\/main: ECONNREFUSED \(gave up after 2 attempts\)$/);
+    // A refused connection is not retried (no "gave up after" attempts): it fails at once.
+    assert.match(error.message, /^cannot connect to 127\.0\.0\.1:\d+: ECONNREFUSED \(http:\/\/127\.0\.0\.1:\d+\/api\/models\/vlmkit-test\/sharded\/revision\/main\)$/);
   });
 });
 

@@ -16,7 +16,10 @@ export interface ResolveOptions extends SelectOptions, SettingsOverrides {
   /** Branch, tag or commit hash (default `main`). */
   revision?: string;
   onProgress?: ProgressCallback;
-  /** Per request: wait for headers, and between body chunks (default 30 s). */
+  /**
+   * Per request: wait for a connection and the response headers, and between body chunks
+   * (default: HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT, 10 s each).
+   */
   timeoutMs?: number;
   /** Extra attempts after a network error, timeout or 5xx (default 5). */
   retries?: number;
@@ -56,7 +59,8 @@ export async function resolveModelPath(idOrPath: string, options: ResolveOptions
   const config: HttpConfig = {
     endpoint: settings.endpoint,
     token: settings.token,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? settings.requestTimeoutMs,
+    bodyTimeoutMs: options.timeoutMs ?? settings.downloadTimeoutMs,
     retries: options.retries ?? 5,
     retryDelayMs: options.retryDelayMs ?? 500,
     signal: options.signal,

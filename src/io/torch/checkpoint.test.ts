@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
+import { PickleWriter, type ViewSpec, stateDictPickle, torchCheckpoint, zipArchive } from "../../../test/support/torch-zip.js";
 import { FileFormatError, UnsafePickleError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { f16BitsToF32 } from "../half.js";
@@ -31,7 +33,7 @@ function assertStateDict(actual: Map<string, Tensor>, expected: Record<string, E
 }
 
 describe("loadTorchCheckpoint", () => {
-  for (const name of ["dtypes.pt", "protocol4.pt", "deflated.pt", "views.pt", "zip64.pt", "module.pt", "wrapped.pt", "scripted.pt"]) {
+  for (const name of ["dtypes.pt", "protocol1.pt", "protocol4.pt", "deflated.pt", "views.pt", "zip64.pt", "module.pt", "wrapped.pt", "scripted.pt"]) {
     it(`matches what PyTorch saved in ${name}`, () => {
       assertStateDict(loadTorchCheckpoint(fixture(name)), EXPECTED[name]);
     });
@@ -101,6 +103,7 @@ describe("readTorchCheckpoint", () => {
     ["missing_storage.pt", /missing_storage\.pt: zip entry views\/data\/0 is missing/],
     ["short_storage.pt", /short_storage\.pt: zip entry views\/data\/0: a tensor view reaches element 24 but the storage holds 10/],
     ["complex.pt", /complex\.pt: complex\/data\.pkl: storage 0 has unsupported type torch\.ComplexFloatStorage/],
+    ["protocol0.pt", /protocol0\.pt: protocol0\/data\.pkl: storage named by a text persistent id \(pickle protocol 0\), which torch\.load cannot read either/],
     ["expected.json", /expected\.json: not a PyTorch checkpoint/],
   ];
   for (const [name, message] of failures) {
@@ -149,3 +152,73 @@ function readF16Safetensors(path: string, names: string[]): Map<string, { shape:
     closeSync(fd);
   }
 }
+
+describe("hostile checkpoints", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vlmkit-hostile-pt-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, bytes: Uint8Array) => {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    return file;
+  };
+  const rejects = (file: string, pattern: RegExp) =>
+    assert.throws(() => readTorchCheckpoint(file), (e: unknown) => e instanceof FileFormatError && pattern.test(e.message) && !e.message.includes("\n"));
+
+  it("reads a hand-built state dict (the builder itself is right)", () => {
+    const views: ViewSpec[] = [
+      { name: "w", storage: "0", numel: 6, shape: [2, 3], stride: [3, 1] },
+      { name: "t", storage: "0", numel: 6, shape: [3, 2], stride: [1, 3] },
+      { name: "row", storage: "0", numel: 6, offset: 3, shape: [3], stride: [1] },
+      { name: "broadcast", storage: "1", numel: 1, shape: [2, 2], stride: [0, 0] },
+    ];
+    const weights = loadTorchCheckpoint(write("ok.pt", torchCheckpoint(stateDictPickle(views), { "0": 6, "1": 1 })));
+    assert.deepEqual(weights.get("w")!.toArray(), [[0, 1, 2], [3, 4, 5]]);
+    assert.deepEqual(weights.get("t")!.toArray(), [[0, 3], [1, 4], [2, 5]]);
+    assert.deepEqual(weights.get("row")!.toArray(), [3, 4, 5]);
+    assert.deepEqual(weights.get("broadcast")!.toArray(), [[0, 0], [0, 0]]);
+  });
+
+  it("refuses a 4-byte storage viewed as 20000 x 20000 with zero strides, before allocating it", () => {
+    const pickle = stateDictPickle([{ name: "huge", storage: "0", numel: 1, shape: [20000, 20000], stride: [0, 0] }]);
+    const file = write("zero-strides.pt", torchCheckpoint(pickle, { "0": 1 }));
+    assert.ok(readFileSync(file).length < 1024);
+    const rss = process.memoryUsage().rss;
+    rejects(file, /zero-strides\.pt: its tensor views would copy 1526 MiB out of 4 bytes of storage \(zero or overlapping strides repeat elements\); refusing to materialise more than the storages plus 256 MiB/);
+    assert.ok(process.memoryUsage().rss - rss < 100 * 2 ** 20);
+  });
+
+  it("loads 200,000 views of one storage without overflowing the stack", () => {
+    const views = Array.from({ length: 200_000 }, (_, i): ViewSpec => ({ name: `v${i}`, storage: "0", numel: 4, offset: i % 4, shape: [1], stride: [1] }));
+    const weights = loadTorchCheckpoint(write("many-views.pt", torchCheckpoint(stateDictPickle(views), { "0": 4 })));
+    assert.equal(weights.size, 200_000);
+    assert.deepEqual(weights.get("v199999")!.toArray(), [3]);
+  });
+
+  it("loads a tensor under 100,000 nested lists without overflowing the stack", () => {
+    // [[[...[tensor]...]]]: the state dict names it 0.0.0...0.
+    const depth = 100_000;
+    const inner = stateDictPickle([{ name: "w", storage: "0", numel: 2, shape: [2], stride: [1] }]);
+    // Reuse the dict pickle minus PROTO/STOP as the innermost value, wrapped in lists.
+    const w = new PickleWriter();
+    for (let i = 0; i < depth; i++) w.op(0x5d); // EMPTY_LIST
+    const body = inner.subarray(2, inner.length - 1);
+    const bytes = Buffer.concat([w.bytes().subarray(0, -1), body, Buffer.alloc(depth, 0x61), Buffer.from([0x2e])]);
+    const { stateDict } = readTorchCheckpoint(write("nested.pt", torchCheckpoint(bytes, { "0": 2 })));
+    const [name] = stateDict.keys();
+    assert.equal(name, `${"0.".repeat(depth)}w`);
+  });
+
+  it("inflates no further than the directory says, and refuses sizes deflate cannot produce", () => {
+    const pickle = stateDictPickle([{ name: "w", storage: "0", numel: 250, shape: [250], stride: [1] }]);
+    // 64 MB of zeros deflate to 64 KB; the directory claims 1000 bytes.
+    const bomb = zipArchive([
+      { name: "archive/data.pkl", data: pickle },
+      { name: "archive/data/0", data: new Uint8Array(64 * 2 ** 20), deflate: true, claimedSize: 1000 },
+    ]);
+    const rss = process.memoryUsage().rss;
+    rejects(write("bomb.pt", bomb), /bomb\.pt: zip entry archive\/data\/0 inflates past the 1000 bytes the directory says/);
+    assert.ok(process.memoryUsage().rss - rss < 32 * 2 ** 20, "inflated the whole 64 MB");
+    const claims = torchCheckpoint(pickle, { "0": 250 }, { deflate: true, claimedSize: { "0": 4_000_000_000 } });
+    rejects(write("claims.pt", claims), /claims\.pt: zip entry archive\/data\/0 claims 4000000000 bytes from \d+ compressed, more than deflate can encode/);
+  });
+});

@@ -141,6 +141,12 @@ export function torchPickleHooks(source: PickleSource, tensors: Set<TensorRef>):
       return target;
     },
     persistentLoad(id) {
+      if (typeof id === "string") {
+        return fail(
+          "storage named by a text persistent id (pickle protocol 0), which torch.load cannot read either: " +
+            "re-save the checkpoint with torch.save's default protocol",
+        );
+      }
       if (!Array.isArray(id) || id[0] !== "storage" || !(id[1] instanceof PickleGlobal) || typeof id[2] !== "string") {
         return fail("persistent id is not a ('storage', type, key, ...) tuple");
       }

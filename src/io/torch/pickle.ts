@@ -1,7 +1,7 @@
 import { FileFormatError } from "../../errors.js";
 
 /**
- * A restricted unpickler: it decodes the binary pickle opcodes (protocols 2 to 5) into plain
+ * A restricted unpickler: it decodes the pickle opcodes of protocols 0 to 5 into plain
  * JavaScript values and hands every place where Python would import or call something (GLOBAL,
  * REDUCE, NEWOBJ, BUILD, persistent ids) to hooks. It never evaluates anything by itself, so
  * what a pickle can do is exactly what the hooks allow.
@@ -33,6 +33,7 @@ export interface PickleSource {
 }
 
 const MARK = Symbol("mark");
+const LATIN1 = new TextDecoder("latin1");
 
 /** Decodes one pickle from `data`, starting at `start`; returns the value and where STOP ended. */
 export function unpickle(
@@ -47,6 +48,8 @@ export function unpickle(
   const marks: number[] = [];
   const memo = new Map<number, PickleValue>();
   let at = start;
+  // Protocols 0 and 1 have no PROTO opcode; errors name the protocol so "re-save it" makes sense.
+  let protocol = "0 or 1";
 
   const fail = (message: string): never => {
     throw new FileFormatError(source.file, `${source.entry}: ${message}`);
@@ -73,10 +76,20 @@ export function unpickle(
       return fail(`invalid UTF-8 in a string at byte ${at - n}`);
     }
   };
-  const line = () => {
+  const line = (what: string) => {
     const end = data.indexOf(0x0a, at);
-    if (end < 0) fail("unterminated GLOBAL name");
-    return new TextDecoder("latin1").decode(bytes(end - at + 1).subarray(0, -1));
+    if (end < 0) fail(`unterminated ${what} at byte ${at}`);
+    return LATIN1.decode(bytes(end - at + 1).subarray(0, -1));
+  };
+  // Python reads these lengths as signed 32-bit (BINSTRING, LONG4) and refuses negative ones.
+  const signedLength = (op: string) => {
+    const n = view.getInt32(need(4), true);
+    if (n < 0) fail(`${op} with a negative length (${n}) at byte ${at - 4}`);
+    return n;
+  };
+  const memoKey = (text: string, op: string) => {
+    if (!/^\d+$/.test(text)) fail(`${op} with a memo key that is not a number: ${JSON.stringify(text.slice(0, 40))}`);
+    return Number(text);
   };
   const pop = (): PickleValue => {
     if (stack.length === 0 || (marks.length > 0 && stack.length === marks[marks.length - 1])) fail(`stack underflow at byte ${at - 1}`);
@@ -114,6 +127,7 @@ export function unpickle(
     switch (op) {
       case 0x80: // PROTO
         if (u8() > 5) fail(`pickle protocol ${data[at - 1]} is newer than 5`);
+        protocol = String(data[at - 1]);
         break;
       case 0x95: // FRAME: framing only groups opcodes for buffered reads; the bytes are inline.
         need(8);
@@ -155,7 +169,25 @@ export function unpickle(
         stack.push(littleEndianInt(bytes(u8())));
         break;
       case 0x8b: // LONG4
-        stack.push(littleEndianInt(bytes(u32())));
+        stack.push(littleEndianInt(bytes(signedLength("LONG4"))));
+        break;
+      case 0x49: // INT (protocol 0 text; "00" and "01" are how protocols 0 and 1 write False and True)
+      case 0x4c: {
+        // LONG (protocol 0 text, with an optional trailing L)
+        const name = op === 0x49 ? "INT" : "LONG";
+        const text = line(name);
+        if (op === 0x49 && (text === "00" || text === "01")) stack.push(text === "01");
+        else stack.push(decimalInt(text.replace(/L$/, ""), name, fail));
+        break;
+      }
+      case 0x46: // FLOAT (protocol 0 text, Python's repr)
+        stack.push(decimalFloat(line("FLOAT"), fail));
+        break;
+      case 0x53: // STRING (protocol 0: a quoted Python 2 str literal)
+        stack.push(quotedString(line("STRING"), fail));
+        break;
+      case 0x56: // UNICODE (protocol 0: raw-unicode-escape)
+        stack.push(line("UNICODE").replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, short, long) => unicodeChar(parseInt(short ?? long, 16), fail)));
         break;
       case 0x47: // BINFLOAT (big-endian, unlike everything else)
         stack.push(view.getFloat64(need(8), false));
@@ -170,10 +202,10 @@ export function unpickle(
         stack.push(text(u64()));
         break;
       case 0x55: // SHORT_BINSTRING (a Python 2 str)
-        stack.push(new TextDecoder("latin1").decode(bytes(u8())));
+        stack.push(LATIN1.decode(bytes(u8())));
         break;
       case 0x54: // BINSTRING
-        stack.push(new TextDecoder("latin1").decode(bytes(u32())));
+        stack.push(LATIN1.decode(bytes(signedLength("BINSTRING"))));
         break;
       case 0x43: // SHORT_BINBYTES
         stack.push(bytes(u8()).slice());
@@ -274,6 +306,12 @@ export function unpickle(
       case 0x94: // MEMOIZE
         memo.set(memo.size, top());
         break;
+      case 0x70: // PUT (protocol 0 text)
+        memo.set(memoKey(line("PUT"), "PUT"), top());
+        break;
+      case 0x67: // GET (protocol 0 text)
+        stack.push(memoGet(memoKey(line("GET"), "GET")));
+        break;
       case 0x68: // BINGET
         stack.push(memoGet(u8()));
         break;
@@ -282,8 +320,21 @@ export function unpickle(
         break;
       case 0x63: {
         // GLOBAL
-        const module = line();
-        stack.push(hooks.global(module, line()));
+        const module = line("GLOBAL");
+        stack.push(hooks.global(module, line("GLOBAL")));
+        break;
+      }
+      case 0x69: {
+        // INST (protocols 0 and 1): `module.name(*args)`, a call like REDUCE, asked of the same hooks.
+        const module = line("INST");
+        const cls = hooks.global(module, line("INST"));
+        stack.push(hooks.reduce(cls, popMark()));
+        break;
+      }
+      case 0x6f: {
+        // OBJ (protocol 1): `cls(*args)` with the class first after the MARK.
+        const [cls, ...args] = popMark();
+        stack.push(hooks.reduce(cls, args));
         break;
       }
       case 0x93: {
@@ -322,8 +373,11 @@ export function unpickle(
       case 0x51: // BINPERSID
         stack.push(hooks.persistentLoad(pop()));
         break;
+      case 0x50: // PERSID (protocol 0: the id as a line of text)
+        stack.push(hooks.persistentLoad(line("PERSID")));
+        break;
       default:
-        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, "0")} at byte ${opAt}`);
+        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, "0")} at byte ${opAt} (pickle protocol ${protocol})`);
     }
   }
 }
@@ -335,6 +389,44 @@ function littleEndianInt(bytes: Uint8Array): number | bigint {
   for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
   if (bytes[bytes.length - 1] & 0x80) value -= 1n << BigInt(8 * bytes.length);
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+type Fail = (message: string) => never;
+
+/** INT / LONG text: a decimal integer, a bigint past 2^53. */
+function decimalInt(text: string, op: string, fail: Fail): number | bigint {
+  if (!/^[+-]?\d+$/.test(text.trim())) return fail(`${op} with a value that is not an integer: ${JSON.stringify(text.slice(0, 40))}`);
+  const value = BigInt(text.trim());
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+/** FLOAT text as Python's `float()` reads `repr` output (inf and nan included). */
+function decimalFloat(text: string, fail: Fail): number {
+  const t = text.trim().toLowerCase();
+  const special: Record<string, number> = { inf: Infinity, "+inf": Infinity, "-inf": -Infinity, nan: NaN, "-nan": NaN, "+nan": NaN };
+  if (t in special) return special[t];
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return fail(`FLOAT with a value that is not a number: ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(t);
+}
+
+function unicodeChar(code: number, fail: Fail): string {
+  if (code > 0x10ffff) return fail(`UNICODE escape U+${code.toString(16)} is past U+10FFFF`);
+  return String.fromCodePoint(code);
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', n: "\n", r: "\r", t: "\t", a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
+
+/** STRING's argument: a quoted Python 2 str literal with backslash escapes, each byte a latin-1 character. */
+function quotedString(text: string, fail: Fail): string {
+  const quote = text[0];
+  if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) {
+    return fail("STRING argument is not quoted");
+  }
+  return text.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|[\s\S])/g, (match, esc: string) => {
+    if (esc[0] === "x") return String.fromCharCode(parseInt(esc.slice(1), 16));
+    if (/^[0-7]/.test(esc)) return String.fromCharCode(parseInt(esc, 8) & 0xff);
+    return SIMPLE_ESCAPES[esc] ?? match;
+  });
 }
 
 /** A short name for a value's kind, for error messages. */

@@ -25,29 +25,34 @@ export function stateDictOf(
     if (key !== undefined) weights = root.get(key);
   }
   const out = new Map<string, Tensor>();
-  // A pickle can share and even nest containers in cycles; each is walked once.
+  // A pickle can share and even nest containers in cycles; each is walked once. An explicit
+  // stack (children pushed in reverse, so names come out in the recursive walk's order) keeps
+  // a deeply nested pickle from overflowing the call stack.
   const seen = new Set<object>();
   const join = (prefix: string, key: string | number) => (prefix === "" ? String(key) : `${prefix}.${key}`);
-  const walk = (value: PickleValue, name: string): void => {
+  const todo: Array<[PickleValue, string]> = [[weights, ""]];
+  while (todo.length > 0) {
+    const [value, name] = todo.pop()!;
     if (value instanceof Tensor) {
       out.set(name, value);
-      return;
+      continue;
     }
-    if (typeof value !== "object" || value === null || seen.has(value)) return;
+    if (typeof value !== "object" || value === null || seen.has(value)) continue;
     seen.add(value);
+    const children: Array<[PickleValue, string]> = [];
     if (value instanceof Map) {
-      for (const [key, item] of value) if (typeof key === "string" || typeof key === "number") walk(item, join(name, key));
+      for (const [key, item] of value) if (typeof key === "string" || typeof key === "number") children.push([item, join(name, key)]);
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => walk(item, join(name, i)));
+      value.forEach((item, i) => children.push([item, join(name, i)]));
     } else if (value instanceof TorchScriptObject && value.state instanceof Map) {
       const slots = slotsOf(value.className);
       for (const [key, item] of value.state) {
         if (typeof key !== "string") continue;
         const kept = !slots || item instanceof TorchScriptObject || slots.parameters.includes(key) || slots.buffers.includes(key);
-        if (kept) walk(item, join(name, key));
+        if (kept) children.push([item, join(name, key)]);
       }
     }
-  };
-  walk(weights, "");
+    for (let i = children.length - 1; i >= 0; i--) todo.push(children[i]);
+  }
   return out;
 }

@@ -15,6 +15,8 @@ export interface StorageType {
   name: string;
   /** Bytes per element in the file. */
   itemSize: number;
+  /** Bytes per element once decoded (float32 and int32: 4, int64: 8). */
+  decodedSize: number;
   /** Stored bytes (in a fresh buffer, offset 0) -> Tensor data: floats upcast to float32, small ints widen to int32. */
   decode(raw: Uint8Array): TensorData;
 }
@@ -22,7 +24,7 @@ export interface StorageType {
 const view16 = (raw: Uint8Array) => new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
 
 function type(name: string, itemSize: number, decode: (raw: Uint8Array) => TensorData): StorageType {
-  return { name: `torch.${name}`, itemSize, decode };
+  return { name: `torch.${name}`, itemSize, decodedSize: name === "LongStorage" ? 8 : 4, decode };
 }
 
 const STORAGE_TYPES: ReadonlyMap<string, StorageType> = new Map(
@@ -103,36 +105,91 @@ export interface StorageSource {
   read(key: string, start: number, length: number): Uint8Array;
 }
 
+/**
+ * How many bytes of copies `materialize` makes beyond the storages' own size. Copies of views
+ * are needed (each view becomes its own contiguous tensor), but zero or overlapping strides let
+ * a few bytes of storage stand for gigabytes (a 634-byte file viewing one float as 20000 x
+ * 20000): copies may total the storages' decoded size plus this much, no more.
+ */
+export const MAX_EXTRA_COPY_BYTES = 256 * 2 ** 20;
+
+interface StorageGroup {
+  key: string;
+  type: StorageType;
+  views: TensorRef[];
+  /** The element range its non-empty views touch: read once, decoded once. */
+  start: number;
+  end: number;
+  nonEmpty: number;
+}
+
+/** One view that is the whole decoded span needs no copy: the span array is the tensor. */
+function isWholeSpan(group: StorageGroup, view: TensorRef): boolean {
+  return group.views.length === 1 && view.contiguous && view.offset === group.start && view.size === group.end - group.start;
+}
+
+function groupByStorage(refs: Iterable<TensorRef>, source: StorageSource): StorageGroup[] {
+  const groups = new Map<string, StorageGroup>();
+  for (const ref of refs) {
+    const key = ref.storage.key;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { key, type: ref.storage.type, views: [], start: Infinity, end: -Infinity, nonEmpty: 0 }));
+    if (ref.storage.type !== group.type) {
+      throw new FileFormatError(source.file, `${source.describe(key)} is read both as ${group.type.name} and ${ref.storage.type.name}`);
+    }
+    group.views.push(ref);
+    // Loops, not Math.min(...views): a spread of 200k views overflows the call stack.
+    if (ref.size > 0) {
+      group.nonEmpty++;
+      group.start = Math.min(group.start, ref.offset);
+      group.end = Math.max(group.end, ref.end);
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Refuses, before anything is read, views whose copies would dwarf the storages they view. */
+function checkCopyBudget(groups: readonly StorageGroup[], source: StorageSource): void {
+  let stored = 0;
+  let copied = 0;
+  for (const group of groups) {
+    if (group.nonEmpty === 0) continue;
+    stored += (group.end - group.start) * group.type.decodedSize;
+    for (const view of group.views) if (!isWholeSpan(group, view)) copied += view.size * group.type.decodedSize;
+  }
+  if (copied > stored + MAX_EXTRA_COPY_BYTES) {
+    throw new FileFormatError(
+      source.file,
+      `its tensor views would copy ${formatBytes(copied)} out of ${formatBytes(stored)} of storage (zero or overlapping ` +
+        `strides repeat elements); refusing to materialise more than the storages plus ${formatBytes(MAX_EXTRA_COPY_BYTES)}`,
+    );
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 2 ** 20) return `${bytes} bytes`;
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
 /** Turns every recorded view into a Tensor, reading each storage once over the span its views need. */
 export function materialize(refs: Iterable<TensorRef>, source: StorageSource): Map<TensorRef, Tensor> {
-  const byStorage = new Map<string, TensorRef[]>();
-  for (const ref of refs) {
-    const group = byStorage.get(ref.storage.key);
-    if (group) group.push(ref);
-    else byStorage.set(ref.storage.key, [ref]);
-  }
+  const groups = groupByStorage(refs, source);
+  checkCopyBudget(groups, source);
   const out = new Map<TensorRef, Tensor>();
-  for (const [key, views] of byStorage) {
-    const type = views[0].storage.type;
-    const mixed = views.find((v) => v.storage.type !== type);
-    if (mixed) {
-      throw new FileFormatError(source.file, `${source.describe(key)} is read both as ${type.name} and ${mixed.storage.type.name}`);
-    }
-    const nonEmpty = views.filter((v) => v.size > 0);
-    const start = Math.min(...nonEmpty.map((v) => v.offset));
-    const end = Math.max(...nonEmpty.map((v) => v.end));
+  for (const group of groups) {
+    const { key, type, views, start, end } = group;
     const available = Math.floor(source.bytes(key) / type.itemSize);
-    if (nonEmpty.length > 0 && end > available) {
+    if (group.nonEmpty > 0 && end > available) {
       throw new FileFormatError(
         source.file,
         `${source.describe(key)}: a tensor view reaches element ${end} but the storage holds ${available} ${type.name} elements`,
       );
     }
-    const data = nonEmpty.length > 0 ? type.decode(source.read(key, start * type.itemSize, (end - start) * type.itemSize)) : null;
+    const data = group.nonEmpty > 0 ? type.decode(source.read(key, start * type.itemSize, (end - start) * type.itemSize)) : null;
     for (const view of views) {
       if (!data) {
         out.set(view, new Tensor(type.decode(new Uint8Array(0)), view.shape));
-      } else if (views.length === 1 && view.contiguous && view.offset === start && view.size === data.length) {
+      } else if (isWholeSpan(group, view)) {
         // The common case, one tensor per storage: the decoded array is the tensor, no copy.
         out.set(view, new Tensor(data, view.shape));
       } else {

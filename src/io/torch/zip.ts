@@ -31,6 +31,8 @@ const EOCD_SIZE = 22;
 const ZIP64_LOCATOR_SIZE = 20;
 const MAX_COMMENT = 0xffff;
 const LOCAL_HEADER_SIZE = 30;
+// Deflate's best case: 258-byte matches in 2-bit codes, about 1032 bytes out per byte in.
+const MAX_DEFLATE_RATIO = 1032;
 
 /** A file's first bytes say whether it is a zip at all; used to tell the error cases apart. */
 export function startsLikeZip(head: Uint8Array): boolean {
@@ -99,19 +101,34 @@ export class ZipReader {
       return out;
     }
     // A deflated entry cannot be entered in the middle: inflate it whole. torch never writes
-    // these, so this only serves archives repacked by other tools.
+    // these, so this only serves archives repacked by other tools. The directory's size is
+    // trusted only as far as deflate can compress, and inflating stops at it: a small file
+    // cannot claim or produce gigabytes.
+    if (entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw new FileFormatError(
+        this.path,
+        `zip entry ${name} claims ${entry.size} bytes from ${entry.compressedSize} compressed, more than deflate can encode`,
+      );
+    }
     const packed = new Uint8Array(entry.compressedSize);
     this.readAt(packed, dataOffset, `zip entry ${name}`);
     let inflated: Buffer;
     try {
-      inflated = inflateRawSync(packed);
+      inflated = inflateRawSync(packed, { maxOutputLength: Math.max(entry.size, 1) });
     } catch (cause) {
-      throw new FileFormatError(this.path, `zip entry ${name}: corrupt deflate data`, { cause });
+      const tooLong = (cause as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+      throw new FileFormatError(
+        this.path,
+        tooLong ? `zip entry ${name} inflates past the ${entry.size} bytes the directory says` : `zip entry ${name}: corrupt deflate data`,
+        { cause },
+      );
     }
     if (inflated.length !== entry.size) {
       throw new FileFormatError(this.path, `zip entry ${name}: inflated to ${inflated.length} bytes, the directory says ${entry.size}`);
     }
-    return new Uint8Array(inflated.subarray(start, start + length));
+    const part = inflated.subarray(start, start + length);
+    // The whole entry in its own buffer is already what the caller needs; anything else is copied.
+    return part.byteOffset === 0 && part.length === part.buffer.byteLength ? new Uint8Array(part.buffer) : new Uint8Array(part);
   }
 
   private dataOffset(entry: ZipEntry): number {

@@ -1,15 +1,10 @@
 /** Activations with fused backend kernels: GELU (erf and tanh), QuickGELU, SiLU. */
-import { getBackend } from "../../backend/index.js";
-import type { ActivationKind } from "../../backend/backend.js";
-import { jsBackend } from "../../backend/js/index.js";
+import { type ActivationKind, getBackend } from "../../backend/index.js";
 import { needsGrad } from "../autograd.js";
 import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
 
-/**
- * Forward and backward both run fused on the backend; the backward falls back to the js
- * reference (src/backend/js/backward.ts) on a backend without `activationBackward`.
- */
+/** Forward and backward both run fused on the backend. */
 function activation(x: Tensor, kernel: ActivationKind): Tensor {
   const out = takeFloat32(x.size);
   getBackend()[kernel](x.f32(kernel), out);
@@ -21,9 +16,7 @@ function activation(x: Tensor, kernel: ActivationKind): Tensor {
       freshGrads: true,
       backward: (g) => {
         const dx = takeFloat32(x.size);
-        const be = getBackend();
-        if (be.activationBackward) be.activationBackward(kernel, x.f32(), g.f32(), dx);
-        else jsBackend.activationBackward(kernel, x.f32(), g.f32(), dx);
+        getBackend().activationBackward(kernel, x.f32(), g.f32(), dx);
         return [new Tensor(dx, x.shape)];
       },
     });

@@ -6,9 +6,7 @@
  * fused kernels are tested against.
  */
 import { ShapeError } from "../../errors.js";
-import type { AttentionLayout, AttentionParams } from "../../backend/backend.js";
-import { getBackend } from "../../backend/index.js";
-import { jsBackend } from "../../backend/js/index.js";
+import { type AttentionLayout, type AttentionParams, getBackend } from "../../backend/index.js";
 import { needsGrad } from "../autograd.js";
 import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
@@ -95,16 +93,14 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
   const kd = k.f32("attention");
   const vd = v.f32("attention");
   const out = takeFloat32(qd.length);
+  // The backward runs on the backend that saved the weights, even if another is active by then.
   const backend = getBackend();
   if (!needsGrad(q, k, v)) {
     backend.attention(qd, kd, vd, out, p);
     return new Tensor(out, q.shape);
   }
-  // A backend without the backward kernel (or this layout) runs both directions in js.
-  const readsLayout = layout === "bhld" || !!backend.attentionLayouts?.includes(layout);
-  const kernels = backend.attentionBackward && readsLayout ? backend : jsBackend;
   const probs = takeFloat32(p.batch * p.heads * p.lq * p.lk);
-  kernels.attention(qd, kd, vd, out, { ...p, probs });
+  backend.attention(qd, kd, vd, out, { ...p, probs });
   const y = new Tensor(out, q.shape);
   y.setGradFn({
     op: "attention",
@@ -114,7 +110,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
       const dq = takeFloat32(qd.length);
       const dk = takeFloat32(kd.length);
       const dv = takeFloat32(vd.length);
-      kernels.attentionBackward!(qd, kd, vd, probs, g.f32(), dq, dk, dv, p);
+      backend.attentionBackward(qd, kd, vd, probs, g.f32(), dq, dk, dv, p);
       return [
         q.requiresGrad ? new Tensor(dq, q.shape) : null,
         k.requiresGrad ? new Tensor(dk, k.shape) : null,
@@ -129,7 +125,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, params: AttentionParams
  * Multi-head attention with the heads packed in the last dimension, as the q/k/v projections
  * produce them: q [B, Lq, H * D], k and v [B, Lk, Hkv * D] -> [B, Lq, H * D]. Equal to splitting
  * the heads out ([B, H, L, D]), `scaledDotProductAttention` and merging them back, minus the
- * permute copies when the backend reads this layout in place (`attentionLayouts` has "blhd").
+ * permute copies: the kernel reads this layout in place.
  *
  * @example
  * const o = attentionPackedHeads(qProj, kProj, vProj, 12, 12); // [1, 50, 768] -> [1, 50, 768]
@@ -149,68 +145,7 @@ export function attentionPackedHeads(
     throw new ShapeError(`attention: q ${formatShape(q.shape)} in ${heads} heads, k ${formatShape(k.shape)} and v ${formatShape(v.shape)} in ${kvHeads} heads do not fit (equal head sizes, query heads a multiple of key/value heads)`);
   }
   const s: Dims = { b, h: heads, hkv: kvHeads, lq, lk, d };
-  const params = kernelParams(s, options);
-  const backend = getBackend();
-  // Training always takes the fused path: without "blhd" on this backend it runs in js.
-  if (backend.attentionLayouts?.includes("blhd") || needsGrad(q, k, v)) return fusedAttention(q, k, v, params, "blhd");
-  // The [B, H, L, D] copies never leave this function: reuse scratch rather than allocate four
-  // fresh arrays per layer (fresh memory costs page faults and GC work, more than the copy).
-  const qd = q.f32("attention");
-  const kd = k.f32("attention");
-  const vd = v.f32("attention");
-  const out = new Float32Array(qd.length);
-  const [qh, kh, vh, oh] = headScratch(qd.length, kd.length);
-  splitHeads(qd, qh, b, lq, heads, d);
-  splitHeads(kd, kh, b, lk, kvHeads, d);
-  splitHeads(vd, vh, b, lk, kvHeads, d);
-  backend.attention(qh, kh, vh, oh, params);
-  mergeHeads(oh, out, b, lq, heads, d);
-  return new Tensor(out, [b, lq, width]);
-}
-
-/** Scratch for the head-major copies, kept while it stays under this many floats in all. */
-const SCRATCH_MAX = 1 << 22;
-let scratch: Float32Array<ArrayBuffer> = new Float32Array(0);
-
-/** Exact-length views [q, k, v, out] over the shared scratch (fresh arrays when too large). */
-function headScratch(qSize: number, kvSize: number): Float32Array[] {
-  const total = 2 * qSize + 2 * kvSize;
-  if (total > SCRATCH_MAX) return [qSize, kvSize, kvSize, qSize].map((n) => new Float32Array(n));
-  if (scratch.length < total) scratch = new Float32Array(total);
-  return [
-    scratch.subarray(0, qSize),
-    scratch.subarray(qSize, qSize + kvSize),
-    scratch.subarray(qSize + kvSize, qSize + 2 * kvSize),
-    scratch.subarray(qSize + 2 * kvSize, total),
-  ];
-}
-
-/** [B, L, H, D] -> [B, H, L, D]. */
-function splitHeads(src: Float32Array, dst: Float32Array, b: number, l: number, h: number, d: number): void {
-  let o = 0;
-  for (let bi = 0; bi < b; bi++) {
-    for (let hi = 0; hi < h; hi++) {
-      for (let i = 0; i < l; i++) {
-        const from = ((bi * l + i) * h + hi) * d;
-        for (let t = 0; t < d; t++) dst[o + t] = src[from + t];
-        o += d;
-      }
-    }
-  }
-}
-
-/** [B, H, L, D] -> [B, L, H, D]. */
-function mergeHeads(src: Float32Array, dst: Float32Array, b: number, l: number, h: number, d: number): void {
-  let from = 0;
-  for (let bi = 0; bi < b; bi++) {
-    for (let hi = 0; hi < h; hi++) {
-      for (let i = 0; i < l; i++) {
-        const o = ((bi * l + i) * h + hi) * d;
-        for (let t = 0; t < d; t++) dst[o + t] = src[from + t];
-        from += d;
-      }
-    }
-  }
+  return fusedAttention(q, k, v, kernelParams(s, options), "blhd");
 }
 
 /** The unfused composition, recorded for autograd. */

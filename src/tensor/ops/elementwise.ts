@@ -6,7 +6,7 @@ import { needsGrad, noGrad } from "../autograd.js";
 import { Tensor, addArrays } from "../tensor.js";
 import { takeFloat32 } from "../recycled.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../shape.js";
-import { erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/js/math.js";
+import { erf as erfScalar, sigmoid as sigmoidScalar } from "../../backend/numerics/index.js";
 import { expand } from "./layout.js";
 import { sumToShape } from "./reduce.js";
 

@@ -4,9 +4,8 @@
  * float32; each weight row is converted when it is used.
  */
 import { ArgumentError, ShapeError } from "../../errors.js";
-import { getBackend } from "../../backend/index.js";
-import type { HalfKind } from "../../backend/backend.js";
-import { decodeHalf, matmulHalfB } from "../../backend/js/half.js";
+import { type HalfKind, getBackend } from "../../backend/index.js";
+import { decodeHalf } from "../../backend/numerics/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { formatShape, sizeOf } from "../shape.js";
@@ -55,9 +54,9 @@ export class HalfTensor {
 }
 
 /**
- * y = x @ weight^T + bias with a 16-bit weight [out, in]: the backend's `matmulHalfB` when it
- * has one, else the js reference. Gradients flow to x and bias (a frozen language model
- * still passes gradients to a trained projector), never to the weight.
+ * y = x @ weight^T + bias with a 16-bit weight [out, in], on the backend's `matmulHalfB`.
+ * Gradients flow to x and bias (a frozen language model still passes gradients to a trained
+ * projector), never to the weight.
  */
 export function linearHalf(x: Tensor, weight: HalfTensor, bias?: Tensor | null): Tensor {
   if (weight.ndim !== 2) throw new ShapeError(`linearHalf: weight must be [out, in], got ${formatShape(weight.shape)}`);
@@ -70,7 +69,7 @@ export function linearHalf(x: Tensor, weight: HalfTensor, bias?: Tensor | null):
   }
   const rows = sizeOf(x.shape.slice(0, -1));
   const out = new Float32Array(rows * outFeatures);
-  halfGemm(x.f32("linearHalf"), weight, out, {
+  getBackend().matmulHalfB(x.f32("linearHalf"), weight.bits, weight.kind, out, {
     batch: 1, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, strideA: 0, strideB: 0,
     bias: bias ? bias.f32("linearHalf") : undefined,
     cacheB: { key: weight, version: 0 },
@@ -86,7 +85,7 @@ export function linearHalf(x: Tensor, weight: HalfTensor, bias?: Tensor | null):
         if (x.requiresGrad) {
           // dx = g @ W: W [out, in] read as B [K = out, N = in], not transposed.
           const d = new Float32Array(rows * inFeatures);
-          halfGemm(g.f32(), weight, d, {
+          getBackend().matmulHalfB(g.f32(), weight.bits, weight.kind, d, {
             batch: 1, m: rows, n: inFeatures, k: outFeatures, transA: false, transB: false, strideA: 0, strideB: 0,
           });
           dx = new Tensor(d, x.shape);
@@ -96,12 +95,6 @@ export function linearHalf(x: Tensor, weight: HalfTensor, bias?: Tensor | null):
     });
   }
   return result;
-}
-
-function halfGemm(a: Float32Array, w: HalfTensor, out: Float32Array, p: Parameters<typeof matmulHalfB>[4]): void {
-  const backend = getBackend();
-  if (backend.matmulHalfB) backend.matmulHalfB(a, w.bits, w.kind, out, p);
-  else matmulHalfB(a, w.bits, w.kind, out, p);
 }
 
 /** Rows of a 16-bit table [vocab, dim] for ids of any shape: float32 [...ids.shape, dim]. */

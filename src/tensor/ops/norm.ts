@@ -1,7 +1,6 @@
 /** Layer norm and RMS norm over the last dimension, fused on the backend. */
 import { ShapeError } from "../../errors.js";
 import { getBackend } from "../../backend/index.js";
-import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
 import { takeFloat32 } from "../recycled.js";
 import { Tensor } from "../tensor.js";
@@ -38,13 +37,12 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
       inputs,
       freshGrads: true,
       // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w;
-      // dw = sum_rows(g * xhat), db = sum_rows(g): fused on the backend (js reference otherwise).
+      // dw = sum_rows(g * xhat), db = sum_rows(g): fused on the backend.
       backward: (g) => {
         const dx = takeFloat32(x.size);
         const dw = weight?.requiresGrad ? new Float32Array(cols) : null;
         const db = bias?.requiresGrad ? new Float32Array(cols) : null;
-        const be = getBackend();
-        (be.layerNormBackward ? be : jsBackend).layerNormBackward!(xd, w, mean, rstd, g.f32(), dx, dw, db, rows, cols);
+        getBackend().layerNormBackward(xd, w, mean, rstd, g.f32(), dx, dw, db, rows, cols);
         const grads: Array<Tensor | null> = [x.requiresGrad ? new Tensor(dx, x.shape) : null];
         if (weight) grads.push(dw && new Tensor(dw, [cols]));
         if (bias) grads.push(db && new Tensor(db, [cols]));
@@ -77,8 +75,7 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
       backward: (g) => {
         const dx = takeFloat32(x.size);
         const dw = weight?.requiresGrad ? new Float32Array(cols) : null;
-        const be = getBackend();
-        (be.rmsNormBackward ? be : jsBackend).rmsNormBackward!(xd, w, rstd, g.f32(), dx, dw, rows, cols);
+        getBackend().rmsNormBackward(xd, w, rstd, g.f32(), dx, dw, rows, cols);
         const gx = x.requiresGrad ? new Tensor(dx, x.shape) : null;
         return weight ? [gx, dw && new Tensor(dw, [cols])] : [gx];
       },

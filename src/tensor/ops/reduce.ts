@@ -98,10 +98,8 @@ function accumulate(data: Float32Array, shape: readonly number[], p: ReducePlan)
 function sumLeading(data: Float32Array, shape: readonly number[], p: ReducePlan): Float32Array | null {
   const block = contiguousBlock(shape, p);
   if (!block || block.outer !== 1 || block.inner < 2 || block.reduced < 2) return null;
-  const backend = getBackend();
-  if (!backend.sumRows) return null;
   const out = new Float32Array(block.inner);
-  backend.sumRows(data, out, block.reduced, block.inner);
+  getBackend().sumRows(data, out, block.reduced, block.inner);
   return out;
 }
 

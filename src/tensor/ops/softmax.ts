@@ -1,6 +1,5 @@
 /** Softmax family, max-subtracted for stability. */
 import { getBackend } from "../../backend/index.js";
-import { jsBackend } from "../../backend/js/index.js";
 import { needsGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { normAxis, sizeOf } from "../shape.js";
@@ -29,10 +28,9 @@ export function softmax(x: Tensor, dim = -1): Tensor {
         op: "softmax",
         inputs: [t],
         backward: (g) => {
-          // dx = y * (g - sum(g * y)), fused on the backend (js reference otherwise)
+          // dx = y * (g - sum(g * y)), fused on the backend
           const dx = new Float32Array(t.size);
-          const be = getBackend();
-          (be.softmaxBackward ? be : jsBackend).softmaxBackward!(out, g.f32(), dx, r, c);
+          getBackend().softmaxBackward(out, g.f32(), dx, r, c);
           return [new Tensor(dx, t.shape)];
         },
       });

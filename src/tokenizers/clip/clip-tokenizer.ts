@@ -29,8 +29,8 @@ export interface DecodeOptions {
 }
 
 /**
- * The exact tokenizer of OpenAI CLIP (`clip.simple_tokenizer` + `clip.tokenize`), minus
- * `ftfy.fix_text`: text that ftfy leaves alone gets the original's ids.
+ * The exact tokenizer of OpenAI CLIP (`clip.simple_tokenizer` + `clip.tokenize`), including
+ * its `ftfy.fix_text` cleaning (reimplemented in ../ftfy).
  *
  * @example
  * const tok = await CLIPTokenizer.fromPretrained("models/clip-vit-base-patch32");

@@ -1,4 +1,4 @@
-import { PY_REGEX_WHITESPACE } from "./text-normalize.js";
+import { PY_REGEX_WHITESPACE } from "../python-whitespace.js";
 
 // The original pattern, compiled by the `regex` module with IGNORECASE: whole special tokens,
 // English contractions, letter runs, single digits, runs of anything else but whitespace.

@@ -6,7 +6,8 @@ import { normalizeText } from "./text-normalize.js";
 
 // Expected values were printed by CPython 3.11 `html.unescape`, by
 // `whitespace_clean(basic_clean(t)).lower()` of openai/CLIP without ftfy, and by
-// `regex.findall(pat, t)` with the original pattern (regex 2026.5.9).
+// `regex.findall(pat, t)` with the original pattern (regex 2026.5.9). normalizeText now runs
+// ftfy first; the cases it changes say what ftfy does to them (see ../ftfy).
 
 describe("htmlUnescape follows Python's html.unescape", () => {
   const cases: [string, string][] = [
@@ -54,11 +55,13 @@ describe("normalizeText follows the original cleaning (unescape twice, Python wh
   const cases: [string, string][] = [
     ["  Hello   World  ", "hello world"],
     ["multiple     spaces\tand\nnewlines", "multiple spaces and newlines"],
-    // str.strip() removes U+001C..U+001F, the regex module's \s does not collapse them.
-    ["\u001c a \u001c b \u001c", "a \u001c b"],
-    // U+FEFF is whitespace to JS but not to Python.
-    ["\ufeff x \ufeff", "\ufeff x \ufeff"],
-    ["a\u0085b\u2028c\u3000d\u00a0e", "a b c d e"],
+    // str.strip() removes U+001C..U+001F, which the regex module's \s would not collapse;
+    // ftfy removes them (and U+FEFF, whitespace to JS but not to Python) first anyway.
+    ["\u001c a \u001c b \u001c", "a b"],
+    ["\ufeff x \ufeff", "x"],
+    // ftfy: U+0085 is Windows-1252's ellipsis, U+2028 a line break, U+3000 a wide space.
+    ["a\u0085b\u2028c\u3000d\u00a0e", "a\u2026b c d e"],
+    ["\u201cCurly\u201d \uff21\uff22\uff23 \ufb01ne caf\u00c3\u00a9", '"curly" abc fine caf\u00e9'],
     ["&amp;amp;", "&"],
     ["&amp;lt;b&amp;gt;", "<b>"],
     [" &nbsp;x&nbsp; ", "x"],

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ShapeError } from "../../src/errors.js";
-import { Generator, Tensor, linear, matmul, randn, scalar, sum, tensor, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+import { ShapeError } from "../../errors.js";
+import { Generator, Tensor, linear, matmul, randn, scalar, sum, tensor, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 runFixtureFamily("matmul", {
   matmul: ([a, b], p) => matmul(a, b, { transA: p.transA, transB: p.transB }),

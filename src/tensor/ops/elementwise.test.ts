@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DTypeError, ShapeError } from "../../src/errors.js";
+import { DTypeError, ShapeError } from "../../errors.js";
 import {
   type Tensor, abs, add, clamp, countNaN, div, equal, erf, exp, greater, less, log, maximum, minimum, mul, neg, pow,
   relu, rsqrt, scalar, sigmoid, sqrt, sub, sum, tanh, tensor, where, zeros,
-} from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { type OpFn, runFixtureFamily } from "../support/fixtures.js";
+} from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { type OpFn, runFixtureFamily } from "../../../test/support/fixtures.js";
 
 const binary = (f: (a: Tensor, b: Tensor) => Tensor): OpFn => ([a, b]) => f(a, b);
 const unary = (f: (a: Tensor) => Tensor): OpFn => ([a]) => f(a);

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   Generator, type Tensor, add, attentionPackedHeads, layerNorm, linear, matmul, mul, quickGelu, randn, rmsNorm, sum,
-} from "../../src/tensor/index.js";
-import { dropRecycled, recycleFloat32 } from "../../src/tensor/recycled.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
+} from "./index.js";
+import { dropRecycled, recycleFloat32 } from "./recycled.js";
+import { assertClose } from "../../test/support/assert.js";
+import { forEachBackend } from "../../test/support/backends.js";
 
 /** The op on fresh storage, then again with NaN spares of the given lengths waiting in the pool. */
 function sameOnPoisonedStorage(run: () => Tensor, lengths: number[], what: string): void {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ShapeError } from "../../src/errors.js";
-import { Generator, type Tensor, layerNorm, randn, rmsNorm, scalar, sum, tensor, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+import { ShapeError } from "../../errors.js";
+import { Generator, type Tensor, layerNorm, randn, rmsNorm, scalar, sum, tensor, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 runFixtureFamily("norm", {
   layerNorm: ([x, w, b], p) => layerNorm(x, w, b, p.eps ?? 1e-5),

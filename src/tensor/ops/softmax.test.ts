@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError } from "../../src/errors.js";
-import { Generator, logSoftmax, logsumexp, randn, scalar, softmax, tensor, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+import { ArgumentError } from "../../errors.js";
+import { Generator, logSoftmax, logsumexp, randn, scalar, softmax, tensor, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 runFixtureFamily("softmax", {
   softmax: ([x], p) => softmax(x, p.dim ?? -1),

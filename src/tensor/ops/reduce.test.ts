@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError } from "../../src/errors.js";
+import { ArgumentError } from "../../errors.js";
 import {
   argmax, argmin, max, maxWithIndices, mean, min, scalar, sum, sumToShape, tensor, zeros,
-} from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+} from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 runFixtureFamily("reduce", {
   sum: ([x], p) => sum(x, p.axes, p.keepDim ?? false),

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError, ShapeError } from "../../src/errors.js";
-import { Generator, avgPool2d, conv2d, linear, maxPool2d, permute, randn, sum, tensor, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+import { ArgumentError, ShapeError } from "../../errors.js";
+import { Generator, avgPool2d, conv2d, linear, maxPool2d, permute, randn, sum, tensor, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 runFixtureFamily("conv", {
   conv2d: ([x, w, b], p) => conv2d(x, w, b, { stride: p.stride, padding: p.padding, dilation: p.dilation, groups: p.groups }),

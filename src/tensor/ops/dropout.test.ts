@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError } from "../../src/errors.js";
-import { Generator, dropout, ones, randn, scalar, sum, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
+import { ArgumentError } from "../../errors.js";
+import { Generator, dropout, ones, randn, scalar, sum, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
 
 forEachBackend("dropout", () => {
   test("same seed -> same mask; another seed -> another mask", () => {

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { Tensor, interpolateBicubic, mul, sum } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
+import { Tensor, interpolateBicubic, mul, sum } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
 
 interface Case { shape: number[]; size: [number, number]; out: number[]; grad: number[] }
-const { cases } = JSON.parse(readFileSync(new URL("../fixtures/interpolate.json", import.meta.url), "utf8")) as { cases: Case[] };
+const { cases } = JSON.parse(readFileSync(new URL("../../../test/fixtures/interpolate.json", import.meta.url), "utf8")) as { cases: Case[] };
 
 forEachBackend("interpolateBicubic vs torch (bicubic, align_corners=False)", () => {
   for (const c of cases) {

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError, ShapeError } from "../../src/errors.js";
+import { ArgumentError, ShapeError } from "../../errors.js";
 import {
   type Tensor, arange, chunk, concat, expand, flatten, permute, scalar, slice, split, squeeze, stack, sum, tensor,
   transpose, unsqueeze, zeros,
-} from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+} from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 const flatCat = (parts: Tensor[]) => concat(parts.map((p) => p.reshape(-1)));
 

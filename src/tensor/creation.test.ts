@@ -1,12 +1,12 @@
 /** Creation, seeded random and the shape helpers exported next to the ops. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError, ShapeError } from "../../src/errors.js";
+import { ArgumentError, ShapeError } from "../errors.js";
 import {
   Generator, arange, asTensor, broadcastBinary, broadcastShapes, defaultGenerator, full, mapUnary, manualSeed, ones, onesLike,
   rand, randn, randperm, scalar, sizeOf, tensor, truncNormal, zeros, zerosLike,
-} from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
+} from "./index.js";
+import { assertClose } from "../../test/support/assert.js";
 
 test("creation: shapes, dtypes, 0-d and empty", () => {
   assert.deepEqual(zerosLike(ones([2, 3], "int32")).dtype, "int32");

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ShapeError } from "../../src/errors.js";
+import { ShapeError } from "../../errors.js";
 import {
   Generator, Tensor, attentionPackedHeads, attentionReference, mul, noGrad, permute, randn, scaledDotProductAttention, sum,
   zeros,
-} from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { type Params, caseInputs, fixtureCases, raw, runFixtureFamily } from "../support/fixtures.js";
+} from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { type Params, caseInputs, fixtureCases, raw, runFixtureFamily } from "../../../test/support/fixtures.js";
 
 const opts = (xs: Tensor[], p: Params) => ({ causal: p.causal ?? false, scale: p.scale, mask: xs[3] ?? null });
 

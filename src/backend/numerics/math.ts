@@ -1,6 +1,6 @@
 /**
- * Scalar math shared by the JS kernels and the elementwise ops: erf (not in Math), stable
- * sigmoid and the GELU forms.
+ * Scalar math shared by the js kernels and the elementwise ops: erf (not in Math), stable
+ * sigmoid and the GELU forms. One definition, so that an op and its fused kernel agree.
  */
 
 /**

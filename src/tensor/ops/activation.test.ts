@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DTypeError } from "../../src/errors.js";
-import { Generator, type Tensor, gelu, geluTanh, quickGelu, randn, scalar, silu, tensor, zeros } from "../../src/tensor/index.js";
-import { erf } from "../../src/backend/js/math.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+import { DTypeError } from "../../errors.js";
+import { Generator, type Tensor, gelu, geluTanh, quickGelu, randn, scalar, silu, tensor, zeros } from "../index.js";
+import { erf } from "../../backend/numerics/index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 /** float64 references. */

@@ -1,13 +1,13 @@
 /** The autograd engine: accumulation, noGrad, detach, reuse, errors, retainGrad. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { AutogradError, DTypeError, ShapeError } from "../../src/errors.js";
+import { AutogradError, DTypeError, ShapeError } from "../errors.js";
 import {
   Generator, type Tensor, add, enableGrad, exp, isGradEnabled, layerNorm, linear, mul, noGrad, randn, scalar, silu, sum,
   tanh, tensor, zeros,
-} from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { checkGradients } from "../support/gradcheck.js";
+} from "./index.js";
+import { assertClose } from "../../test/support/assert.js";
+import { checkGradients } from "../../test/support/gradcheck.js";
 
 describe("autograd engine", () => {
   test("two backward() calls accumulate into .grad", () => {

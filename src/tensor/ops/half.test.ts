@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { MatmulParams } from "../../backend/backend.js";
-import { gemm } from "../../backend/js/gemm.js";
-import { matmulHalfB } from "../../backend/js/half.js";
+import { type MatmulParams, backendNamed } from "../../backend/index.js";
 import { float32ToBf16, float32ToF16 } from "../../io/index.js";
 import {
   Generator, HalfTensor, type HalfKind, Tensor, embedding, embeddingHalf, getBackend, linear, linearHalf, mul, randn, sum,
-} from "../../tensor/index.js";
+} from "../index.js";
 import { assertClose } from "../../../test/support/assert.js";
 import { forEachBackend } from "../../../test/support/backends.js";
 
@@ -56,30 +54,28 @@ forEachBackend("16-bit weights", () => {
     });
   }
 
-  test("matmulHalfB (the backend's when it has one, else the js reference) equals gemm for every layout", () => {
-    const backend = getBackend();
-    const kernels = backend.matmulHalfB ? [backend.matmulHalfB.bind(backend), matmulHalfB] : [matmulHalfB];
-    for (const kernel of kernels) {
-      for (const transA of [false, true]) {
-        for (const transB of [false, true]) {
-          for (const strideB0 of [true, false]) {
-            const [batch, m, n, k] = [2, 3, 5, 4];
-            const a = randn([batch * m * k], { generator: g }).f32();
-            const bF32 = randn([batch * k * n], { generator: g }).f32();
-            const bBits = new Uint16Array(bF32.length);
-            float32ToF16(bF32, 0, bBits);
-            const decoded = new HalfTensor(bBits, "f16", [bF32.length]).toFloat32().f32();
-            const p: MatmulParams = {
-              batch, m, n, k, transA, transB, strideA: m * k, strideB: strideB0 ? 0 : k * n,
-              bias: randn([n], { generator: g }).f32(), accumulate: true,
-            };
-            const start = randn([batch * m * n], { generator: g }).f32();
-            const want = start.slice();
-            gemm(a, decoded, want, p);
-            const got = start.slice();
-            kernel(a, bBits, "f16", got, p);
-            assertClose(got, want, { atol: 1e-5, rtol: 1e-5 }, `transA ${transA} transB ${transB} strideB ${p.strideB}`);
-          }
+  test("the backend's matmulHalfB equals the js gemm over the decoded weight for every layout", () => {
+    const kernel = getBackend().matmulHalfB;
+    const gemm = backendNamed("js").matmul;
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const strideB0 of [true, false]) {
+          const [batch, m, n, k] = [2, 3, 5, 4];
+          const a = randn([batch * m * k], { generator: g }).f32();
+          const bF32 = randn([batch * k * n], { generator: g }).f32();
+          const bBits = new Uint16Array(bF32.length);
+          float32ToF16(bF32, 0, bBits);
+          const decoded = new HalfTensor(bBits, "f16", [bF32.length]).toFloat32().f32();
+          const p: MatmulParams = {
+            batch, m, n, k, transA, transB, strideA: m * k, strideB: strideB0 ? 0 : k * n,
+            bias: randn([n], { generator: g }).f32(), accumulate: true,
+          };
+          const start = randn([batch * m * n], { generator: g }).f32();
+          const want = start.slice();
+          gemm(a, decoded, want, p);
+          const got = start.slice();
+          kernel(a, bBits, "f16", got, p);
+          assertClose(got, want, { atol: 1e-5, rtol: 1e-5 }, `transA ${transA} transB ${transB} strideB ${p.strideB}`);
         }
       }
     }

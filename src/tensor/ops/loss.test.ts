@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError, ShapeError } from "../../src/errors.js";
-import { crossEntropy, tensor, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { checkGradients } from "../support/gradcheck.js";
-import { runFixtureFamily } from "../support/fixtures.js";
+import { ArgumentError, ShapeError } from "../../errors.js";
+import { crossEntropy, tensor, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
 
 runFixtureFamily("loss", {
   crossEntropy: ([x, t], p) => crossEntropy(x, t, { ignoreIndex: p.ignoreIndex, labelSmoothing: p.labelSmoothing, reduction: p.reduction }),

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArgumentError, DTypeError, ShapeError } from "../../src/errors.js";
-import { embedding, gather, indexCopy, indexSelect, randn, sum, tensor, zeros } from "../../src/tensor/index.js";
-import { assertClose } from "../support/assert.js";
-import { forEachBackend } from "../support/backends.js";
-import { runFixtureFamily } from "../support/fixtures.js";
-import { checkGradients } from "../support/gradcheck.js";
+import { ArgumentError, DTypeError, ShapeError } from "../../errors.js";
+import { embedding, gather, indexCopy, indexSelect, randn, sum, tensor, zeros } from "../index.js";
+import { assertClose } from "../../../test/support/assert.js";
+import { forEachBackend } from "../../../test/support/backends.js";
+import { runFixtureFamily } from "../../../test/support/fixtures.js";
+import { checkGradients } from "../../../test/support/gradcheck.js";
 
 runFixtureFamily("indexing", {
   indexSelect: ([x, i], p) => indexSelect(x, p.dim, i),
