@@ -15,7 +15,7 @@ import {
 } from "../../eval/vqa/index.js";
 import { collect, nonNegativeInt, positiveInt } from "../options.js";
 import { loadAsker } from "./ask.js";
-import { writeJson } from "./eval.js";
+import { writeJson } from "../json-output.js";
 
 /**
  * The model `vlm eval vqa` uses without --model. None ships yet; when the scene model does,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ArgumentError, NotFoundError } from "../../errors.js";
 import { openImageTextData } from "../../data/open.js";
@@ -9,6 +9,7 @@ import { TEMPLATE_SETS, type TemplateSetName } from "../../pipelines/templates.j
 import { DEFAULT_TEMPLATES } from "../../pipelines/zero-shot.js";
 import { collect, oneOrMany, positiveInt } from "../options.js";
 import { registerVqaEval } from "./eval-vqa.js";
+import { writeJson } from "../json-output.js";
 
 interface EvalFlags {
   model?: string;
@@ -45,10 +46,6 @@ async function open(flags: EvalFlags, needsLabels: boolean) {
   });
   const options = { limit: flags.limit, batchSize: flags.batchSize, ...(flags.workers && { workers: flags.workers }) };
   return { parts, data, options };
-}
-
-export function writeJson(path: string | undefined, value: unknown): void {
-  if (path) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 function common(cmd: Command): Command {
