@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { VlmError } from "../../errors.js";
+import { mapLimit } from "../map-limit.js";
 import { caption } from "./captions.js";
 import { installPackages, PACKAGES } from "./packages.js";
 import { renderPng } from "./render.js";
@@ -73,17 +74,6 @@ export function imagePaths(items: readonly CorpusItem[]): string[] {
     used.add(path);
     return path;
   });
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

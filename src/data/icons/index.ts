@@ -1,7 +1,7 @@
 export { buildIconCorpus, type IconCorpusOptions, type IconCorpusSummary, imagePaths, type ManifestEntry, summaryTable } from "./build.js";
 export { article, caption, type CaptionInput } from "./captions.js";
 export { type CorpusPackage, installPackages, PACKAGES } from "./packages.js";
-export { renderPng } from "./render.js";
+export { openDrawing, renderPng } from "./render.js";
 export {
   type CorpusItem,
   iconifySlug,
@@ -10,6 +10,7 @@ export {
   normalizeHexcode,
   normalizeName,
   readCorpusSources,
+  readEmojiArt,
   STYLES,
   type StyleInfo,
 } from "./sources.js";

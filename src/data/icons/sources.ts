@@ -239,20 +239,39 @@ function openmojiArt(dir: string): Map<string, ImageSource> {
   return art;
 }
 
+function readEmojibase(nm: string): EmojibaseEntry[] {
+  return readJsonAs<EmojibaseEntry[]>(join(nm, "emojibase-data", "en", "data.json"));
+}
+
+function emojiArtOf(nm: string, emojibase: readonly EmojibaseEntry[], wanted: (style: string) => boolean = () => true): Map<string, Map<string, ImageSource>> {
+  const hexBySlug = new Map(emojibase.map((e) => [iconifySlug(e.label), e.hexcode]));
+  // Every Iconify emoji set in STYLES is read the same way, in STYLES order.
+  const iconifySets = STYLES.filter((s) => s.package.startsWith("@iconify-json/"));
+  const readers: [string, () => Map<string, ImageSource>][] = [
+    ["google", () => datasourceArt(join(nm, "emoji-datasource-google"), "google")],
+    ["twitter", () => datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
+    ["openmoji", () => openmojiArt(join(nm, "openmoji"))],
+    ...iconifySets.map((s): [string, () => Map<string, ImageSource>] => [s.id, () => iconifyArt(join(nm, s.package), hexBySlug)]),
+  ];
+  return new Map(readers.filter(([style]) => wanted(style)).map(([style, read]) => [style, read()]));
+}
+
+/**
+ * The emoji art of the emoji styles (all, or those listed), by style id and then by code point
+ * (`normalizeHexcode`), without the icon sets or the Emojibase join: what drawings of known
+ * emoji need. Listing styles saves parsing the others (Fluent color's set is 100 MB of JSON).
+ */
+export function readEmojiArt(packagesDir: string, styles?: readonly string[]): Map<string, Map<string, ImageSource>> {
+  const nm = join(packagesDir, "node_modules");
+  return emojiArtOf(nm, readEmojibase(nm), styles ? (style) => styles.includes(style) : undefined);
+}
+
 /** Reads every installed package under `<packagesDir>/node_modules` into corpus items. */
 export function readCorpusSources(packagesDir: string): { items: CorpusItem[]; unmatched: Map<string, number> } {
   const nm = join(packagesDir, "node_modules");
   const base = join(nm, "emojibase-data");
-  const emojibase = readJsonAs<EmojibaseEntry[]>(join(base, "en", "data.json"));
-  const hexBySlug = new Map(emojibase.map((e) => [iconifySlug(e.label), e.hexcode]));
-  // Every Iconify emoji set in STYLES is read the same way, in STYLES order.
-  const iconifySets = STYLES.filter((s) => s.package.startsWith("@iconify-json/"));
-  const art = new Map<string, Map<string, ImageSource>>([
-    ["google", datasourceArt(join(nm, "emoji-datasource-google"), "google")],
-    ["twitter", datasourceArt(join(nm, "emoji-datasource-twitter"), "twitter")],
-    ["openmoji", openmojiArt(join(nm, "openmoji"))],
-    ...iconifySets.map((s) => [s.id, iconifyArt(join(nm, s.package), hexBySlug)] as const),
-  ]);
+  const emojibase = readEmojibase(nm);
+  const art = emojiArtOf(nm, emojibase);
   const emoji = joinEmoji(
     emojibase,
     readJsonAs<EmojibaseGroups>(join(base, "meta", "groups.json")),
