@@ -2,16 +2,11 @@
 // node --import tsx scripts/deepen-clip.mjs --model models/icons-clip --vision-layers 2 --out runs/icons-clip-deeper
 // Appends identity-initialised layers to a CLIP model folder (see src/train/clip/deepen.ts);
 // train the result with `vlm train clip --init <out>`.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openModelSource } from "../src/io/model-source.ts";
 import { CLIPModel } from "../src/models/clip/model.ts";
-import { writeFolderAtomic } from "../src/train/checkpoint.ts";
 import { deepenClip } from "../src/train/clip/deepen.ts";
-import { prepareModelFiles } from "../src/train/clip/model-files.ts";
-import { saveClipModel } from "../src/train/clip/model-folder.ts";
+import { saveDerivedClip } from "../src/train/clip/model-folder.ts";
 
 const { values } = parseArgs({
   options: {
@@ -32,10 +27,6 @@ const model = CLIPModel.fromSource(source);
 const grown = deepenClip(model, {
   visionLayers: Number(values["vision-layers"]), textLayers: Number(values["text-layers"]), seed: Number(values.seed),
 });
-// The tokenizer and preprocessor files travel with the weights, as in a fine-tune from `folder`.
-const files = mkdtempSync(join(tmpdir(), "deepen-"));
+await saveDerivedClip(values.out, grown, folder);
 const { vision_config: vision, text_config: text } = grown.config;
-await prepareModelFiles(files, { initFolder: folder, imageSize: vision.image_size, contextLength: text.max_position_embeddings });
-writeFolderAtomic(values.out, (dir) => saveClipModel(dir, grown, files));
-rmSync(files, { recursive: true, force: true });
 console.log(`${values.out}: vision ${vision.num_hidden_layers} layers, text ${text.num_hidden_layers} layers, ${grown.numParameters()} parameters`);

@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError } from "../../errors.js";
+import { readJson } from "../../io/json.js";
 import { packageRoot } from "../../package-root.js";
 import { EOT_TOKEN, SOT_TOKEN, loadClipTokenizerFiles } from "../../tokenizers/clip/load.js";
 
@@ -62,6 +63,21 @@ export interface ModelFilesSource {
   contextLength: number;
 }
 
+/**
+ * The pretrained model's preprocessor, kept as it is (its mean, std, resampling) except for the
+ * size, which follows the model: a tower rescaled to a larger input reads larger crops.
+ */
+function copyPreprocessor(file: string, dir: string, imageSize: number): void {
+  const config = readJson(file) as { size?: unknown; crop_size?: { height?: number; width?: number } };
+  const crop = config.crop_size;
+  if (crop && crop.height === imageSize && crop.width === imageSize) {
+    copyFileSync(file, join(dir, "preprocessor_config.json"));
+    return;
+  }
+  const resized = { ...config, size: { shortest_edge: imageSize }, crop_size: { height: imageSize, width: imageSize } };
+  writeFileSync(join(dir, "preprocessor_config.json"), `${JSON.stringify(resized, null, 2)}\n`);
+}
+
 /** Fills `dir` (recreated) with the tokenizer and preprocessor files of the run's model. */
 export async function prepareModelFiles(dir: string, source: ModelFilesSource): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
@@ -79,7 +95,7 @@ export async function prepareModelFiles(dir: string, source: ModelFilesSource): 
     await writeTokenizer(tokenizer, dir, source.contextLength);
   }
   if (init && existsSync(join(init, "preprocessor_config.json"))) {
-    copyFileSync(join(init, "preprocessor_config.json"), join(dir, "preprocessor_config.json"));
+    copyPreprocessor(join(init, "preprocessor_config.json"), dir, source.imageSize);
   } else {
     writePreprocessor(dir, source.imageSize);
   }
